@@ -1,0 +1,13 @@
+"""Periodic jobs of the core app, registered at start-up."""
+
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.periodic import register_periodic_job
+from guanxi.core.tasks import purge_recycle_bin
+
+register_periodic_job(
+    "core.purge_recycle_bin",
+    "30 3 * * *",
+    purge_recycle_bin,
+    _("Delete records that have been in the recycle bin for more than 30 days."),
+)

@@ -1,0 +1,24 @@
+import pytest
+from django.urls import reverse
+
+
+def test_home_shows_role_and_org(admin_client, org):
+    response = admin_client.get(reverse("web:home"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert org.name in body
+    assert 'data-testid="home-role"' in body
+
+
+def test_anonymous_user_is_sent_to_login(client, db):
+    response = client.get(reverse("web:home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize(("language", "text"), [("zh-hans", "登录"), ("en", "Sign in")])
+def test_login_page_in_both_languages(client, db, settings, language, text):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(reverse("accounts:login"))
+    assert response.status_code == 200
+    assert text in response.content.decode()
