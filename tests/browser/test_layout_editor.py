@@ -22,7 +22,10 @@ def drag(page: Page, source: Locator, target: Locator) -> None:
     page.mouse.down()
     for step in range(1, 13):
         page.mouse.move(x0 + (x1 - x0) * step / 12, y0 + (y1 - y0) * step / 12)
-        page.wait_for_timeout(25)
+        page.wait_for_timeout(40)
+    # Rest on the target so SortableJS (which swaps on its animation frame) settles.
+    page.mouse.move(x1, y1 - 1)
+    page.wait_for_timeout(200)
     page.mouse.up()
 
 
@@ -39,6 +42,8 @@ def test_dragged_field_lands_in_its_group_on_the_add_customer_form(page: Page):
     unassigned = page.get_by_test_id("unassigned-fields")
     group = page.get_by_test_id("group-fields").first
     expect(unassigned.get_by_test_id("layout-field")).to_have_count(2)
+    # The deferred script has wired the drag lists (a slow machine may take a moment).
+    expect(page.locator("[data-layout-editor][data-editor-ready]")).to_have_count(1)
 
     # when: one field is dragged into the group by its handle
     handle = (
@@ -77,6 +82,7 @@ def test_dragging_a_row_reorders_the_custom_fields(page: Page):
     page.goto("/core/fields/party/")
     rows = page.get_by_test_id("field-row")
     expect(rows).to_have_count(3)
+    expect(page.locator("[data-sortable-rows][data-sortable-ready]")).to_have_count(1)
     drag(page, rows.nth(2).locator(".drag-handle"), rows.nth(0).locator(".drag-handle"))
 
     expect(page.get_by_test_id("field-row").first).to_contain_text("Gamma")
