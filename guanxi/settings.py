@@ -85,6 +85,10 @@ INSTALLED_APPS = [
     "guanxi.api",
     "guanxi.parties",
     "guanxi.activities",
+    "guanxi.catalog",
+    "guanxi.sales",
+    "guanxi.stock",
+    "guanxi.finance",
 ]
 
 MIDDLEWARE = [

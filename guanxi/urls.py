@@ -10,6 +10,10 @@ urlpatterns = [
     path("core/", include("guanxi.core.urls")),
     path("customers/", include("guanxi.parties.urls")),
     path("activities/", include("guanxi.activities.urls")),
+    path("products/", include("guanxi.catalog.urls")),
+    path("sales/", include("guanxi.sales.urls")),
+    path("stock/", include("guanxi.stock.urls")),
+    path("finance/", include("guanxi.finance.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -147,6 +147,14 @@ class Activity(SoftDeleteModel, BusinessModel):  # type: ignore[django-manager-m
         related_name="activities",
         verbose_name=_("contact"),
     )
+    opportunity = models.ForeignKey(
+        "sales.Opportunity",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("opportunity"),
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

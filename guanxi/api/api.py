@@ -142,3 +142,19 @@ api.add_router("", exchange_router)
 from guanxi.core.attachments_api import router as attachments_router  # noqa: E402
 
 api.add_router("", attachments_router)
+
+from guanxi.catalog.api import router as catalog_router  # noqa: E402
+
+api.add_router("", catalog_router)
+
+from guanxi.sales.api import router as sales_router  # noqa: E402
+
+api.add_router("", sales_router)
+
+from guanxi.stock.api import router as stock_router  # noqa: E402
+
+api.add_router("", stock_router)
+
+from guanxi.finance.api import router as finance_router  # noqa: E402
+
+api.add_router("", finance_router)

@@ -31,6 +31,8 @@ ADD = "add"
 CHANGE = "change"
 DELETE = "delete"
 EXPORT = "export"
+# Post (过帐) and reverse stock and money documents.
+POST = "post"
 DEFAULT_ACTIONS: tuple[str, ...] = (VIEW, ADD, CHANGE, DELETE, EXPORT)
 
 ACTION_LABELS: dict[str, Promise] = {
@@ -39,6 +41,7 @@ ACTION_LABELS: dict[str, Promise] = {
     CHANGE: _("change"),
     DELETE: _("delete"),
     EXPORT: _("export"),
+    POST: _("post"),
 }
 
 

@@ -1,0 +1,5 @@
+"""REST API of the finance app."""
+
+from ninja import Router
+
+router = Router(tags=["finance"])

@@ -1,0 +1,7 @@
+"""URLs of the finance app."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "finance"
+
+urlpatterns: list = []
