@@ -147,9 +147,13 @@ from guanxi.catalog.api import router as catalog_router  # noqa: E402
 
 api.add_router("", catalog_router)
 
-from guanxi.sales.api import router as sales_router  # noqa: E402
+from guanxi.sales.pipeline_api import router as pipeline_router  # noqa: E402
 
-api.add_router("", sales_router)
+api.add_router("", pipeline_router)
+
+from guanxi.sales.documents_api import router as sales_documents_router  # noqa: E402
+
+api.add_router("", sales_documents_router)
 
 from guanxi.stock.api import router as stock_router  # noqa: E402
 

@@ -119,6 +119,49 @@ def value_badges(party: Party) -> list[ValueBadge]:
     return [badge for provider in VALUE_BADGE_PROVIDERS for badge in provider(party)]
 
 
+# --- tabs other apps add to the 360° page ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str | Promise
+    url: str
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class PartyTabProvider:
+    """A tab another app adds to the 360° page (opportunities, orders, receivables …).
+
+    `tab(request, party)` returns the Tab (its url serves the htmx-loaded panel) or None
+    when the user may not see it; `order` places it among the built-in tabs (timeline
+    is 30, attachments 80).
+    """
+
+    key: str
+    order: int
+    tab: Callable[[HttpRequest, Party], Tab | None]
+
+
+PARTY_TAB_PROVIDERS: list[PartyTabProvider] = []
+
+
+def register_party_tab(provider: PartyTabProvider) -> PartyTabProvider:
+    PARTY_TAB_PROVIDERS[:] = [p for p in PARTY_TAB_PROVIDERS if p.key != provider.key]
+    PARTY_TAB_PROVIDERS.append(provider)
+    return provider
+
+
+def _extra_tabs(request: HttpRequest, party: Party) -> list[tuple[int, Tab]]:
+    found = []
+    for provider in sorted(PARTY_TAB_PROVIDERS, key=lambda p: p.order):
+        tab = provider.tab(request, party)
+        if tab is not None:
+            found.append((provider.order, tab))
+    return found
+
+
 # --- helpers --------------------------------------------------------------------------
 
 
@@ -331,14 +374,6 @@ def adhoc_row(request: HttpRequest) -> HttpResponse:
 # --- the 360° page ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Tab:
-    key: str
-    label: str | Promise
-    url: str
-    count: int | None = None
-
-
 @login_required
 @require_GET
 def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -364,13 +399,18 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     if timeline_url:
         tabs.append(Tab("timeline", _("Timeline"), timeline_url))
-    tabs += [
+    extra = _extra_tabs(request, party)
+    tabs += [tab for order, tab in extra if order < 80]
+    tabs.append(
         Tab(
             "attachments",
             _("Attachments"),
             reverse("core:attachment_panel", args=["parties.party", pk]),
             attachment_count,
-        ),
+        )
+    )
+    tabs += [tab for order, tab in extra if order >= 80]
+    tabs += [
         Tab("custom", _("Custom fields"), reverse("parties:party_custom_fields_tab", args=[pk])),
         Tab("history", _("History"), reverse("parties:party_history_tab", args=[pk])),
     ]

@@ -9,4 +9,8 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         # Object types, document numbers, navigation, jobs and demo data.
-        from guanxi.sales import registrations  # noqa: F401
+        from guanxi.sales import (  # noqa: F401
+            documents_registrations,
+            pipeline_registrations,
+            registrations,
+        )

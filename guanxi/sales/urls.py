@@ -1,7 +1,11 @@
-"""URLs of the sales app."""
+"""URLs of the sales app: the pipeline (leads, opportunities, targets) and the
+documents (quotes, orders, purchase orders) live in their own modules."""
 
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "sales"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("guanxi.sales.urls_pipeline")),
+    path("", include("guanxi.sales.urls_documents")),
+]

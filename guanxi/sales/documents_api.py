@@ -1,4 +1,4 @@
-"""REST API of the sales app."""
+"""REST API of the sales documents."""
 
 from ninja import Router
 

@@ -1,0 +1,1 @@
+"""What the sales documents adds to the shared registries (navigation, tabs, jobs)."""
