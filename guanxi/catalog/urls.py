@@ -1,7 +1,12 @@
-"""URLs of the catalog app."""
+"""URLs of the products area (mounted at /products/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from guanxi.catalog import picker_views
 
 app_name = "catalog"
 
-urlpatterns: list = []
+urlpatterns = [
+    # the picker other apps' line editors use
+    path("search/", picker_views.product_search, name="product_search"),
+]
