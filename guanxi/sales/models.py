@@ -387,6 +387,11 @@ class Quote(PricedDocument):
 
         return reverse("sales:quote_detail", args=[self.pk])
 
+    def deletion_blocker(self) -> str | None:
+        if self.status == self.Status.CONVERTED:
+            return str(_("This quote was converted to an order and is kept with it."))
+        return None
+
 
 class QuoteLine(PricedLine):
     """A line of a quote."""
@@ -568,6 +573,11 @@ class PurchaseOrder(PricedDocument):
         from django.urls import reverse
 
         return reverse("sales:purchase_order_detail", args=[self.pk])
+
+    def deletion_blocker(self) -> str | None:
+        if self.status not in (self.Status.DRAFT, self.Status.CANCELLED):
+            return str(_("Only draft and cancelled purchase orders can be deleted."))
+        return None
 
 
 class PurchaseOrderLine(PricedLine):
