@@ -1,5 +1,10 @@
-"""URLs of the sales pipeline."""
+"""URLs of the sales pipeline: leads, opportunities, the kanban, targets, the overview and
+the sales settings (names in the "sales" namespace)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from guanxi.sales import settings_views
+
+urlpatterns: list = [
+    path("settings/", settings_views.sales_settings_page, name="settings"),
+]
