@@ -83,7 +83,13 @@ def test_dragging_a_row_reorders_the_custom_fields(page: Page):
     rows = page.get_by_test_id("field-row")
     expect(rows).to_have_count(3)
     expect(page.locator("[data-sortable-rows][data-sortable-ready]")).to_have_count(1)
-    drag(page, rows.nth(2).locator(".drag-handle"), rows.nth(0).locator(".drag-handle"))
+    # The drop posts the new order through htmx; wait for that answer before reloading,
+    # or the reload can abort the request in flight.
+    with page.expect_response(
+        lambda response: response.request.method == "POST" and "/reorder" in response.url
+    ) as saved:
+        drag(page, rows.nth(2).locator(".drag-handle"), rows.nth(0).locator(".drag-handle"))
+    assert saved.value.ok
 
     expect(page.get_by_test_id("field-row").first).to_contain_text("Gamma")
     page.reload()
