@@ -114,11 +114,49 @@ class Allocation(OrgScopedModel):
     order = models.ForeignKey(
         "sales.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
     )
+    purchase_order = models.ForeignKey(
+        "sales.PurchaseOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allocations",
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
+    # The day the allocation takes effect: the money document's date, or the day an
+    # on-account remainder of a posted document was allocated later. Open items "as of"
+    # a day count only allocations made by then.
+    date = models.DateField(_("allocated on"))
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("allocation")
         verbose_name_plural = _("allocations")
+        ordering = ("id",)
+        constraints: ClassVar[list[Any]] = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="finance_allocation_positive"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        stock_document__isnull=False,
+                        order__isnull=True,
+                        purchase_order__isnull=True,
+                    )
+                    | models.Q(
+                        stock_document__isnull=True,
+                        order__isnull=False,
+                        purchase_order__isnull=True,
+                    )
+                    | models.Q(
+                        stock_document__isnull=True,
+                        order__isnull=True,
+                        purchase_order__isnull=False,
+                    )
+                ),
+                name="finance_allocation_one_target",
+            ),
+        ]
 
 
 class PartyLedgerEntry(OrgScopedModel):
@@ -148,3 +186,33 @@ class PartyLedgerEntry(OrgScopedModel):
         indexes: ClassVar[list[Any]] = [
             models.Index(fields=("org", "book", "party", "date"), name="partyledger_party"),
         ]
+
+
+class DataResetLog(OrgScopedModel):
+    """One "clear sales and stock data" of an organisation (A4): who, when, what went."""
+
+    class Kind(models.TextChoices):
+        SALES_AND_STOCK = "sales_stock", _("Clear sales and stock data")
+
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.SALES_AND_STOCK
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    created_at = models.DateTimeField(_("done at"), auto_now_add=True)
+    # {"sales.order": 12, …}: how many rows of each kind were deleted.
+    counts = models.JSONField(_("deleted rows"), default=dict)
+
+    class Meta:
+        verbose_name = _("data reset")
+        verbose_name_plural = _("data resets")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

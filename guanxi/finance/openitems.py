@@ -1,0 +1,608 @@
+"""Open items and ageing of the receivable and payable books (C9), computed in SQL.
+
+What is open (see docs/decisions.md, "Open items and ageing"):
+
+- A posted **sales delivery** (purchase receipt, for payables) is open for its total less
+  the allocations of posted receipts (payments) to it, less the advances paid on its
+  order that it consumes (an order's advances settle its deliveries oldest first).
+- A posted **sales return** (purchase return) is a negative open item for its total: it
+  offsets what the party owes.
+- The part of a posted **receipt** (payment) that is allocated to nothing is *on
+  account*, a negative open item.
+- The part of an **advance** (an allocation to a confirmed order) that the order's
+  deliveries have not yet consumed is a negative open item dated on the order.
+
+The open items of a party always add up to its ledger balance
+(guanxi.finance.balances.party_balance). Everything is "as of" a day: only documents and
+allocations dated on or before it count, and a document reversed on or before it counts
+for nothing (its reversal cancels it).
+
+Ageing buckets are by *days outstanding*: the days from the document's date to the
+as-of day (0–30, 31–60, 61–90, over 90). The due date (StockDocument.due_date) is shown
+beside it, and "overdue" is the part of the open amount whose due date has passed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    DateField,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.utils import timezone
+
+from guanxi.finance.models import Allocation, MoneyDocument, PartyLedgerEntry
+from guanxi.sales.models import Order, PurchaseOrder
+from guanxi.stock.models import StockDocument
+
+ZERO = Decimal("0.00")
+# "As of the end of time": the current state, whatever the documents' dates.
+LATEST = datetime.date(9999, 12, 31)
+BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("b0_30", 0, 30),
+    ("b31_60", 31, 60),
+    ("b61_90", 61, 90),
+    ("b90", 91, None),
+)
+MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
+
+SK = StockDocument.Kind
+RECEIVABLE = PartyLedgerEntry.Book.RECEIVABLE
+PAYABLE = PartyLedgerEntry.Book.PAYABLE
+
+
+@dataclass(frozen=True)
+class BookSpec:
+    """Which documents make up one book."""
+
+    book: str
+    debit_kind: str  # the document that raises the balance (delivery, receipt of goods)
+    credit_kind: str  # the return that lowers it
+    money_kind: str  # receipt or payment
+    order_model: Any  # Order or PurchaseOrder
+    order_field: str  # the StockDocument / Allocation field naming the order
+    order_party_field: str  # the order's party field
+    order_open_statuses: tuple[str, ...]  # orders that take advances
+    party_flag: str  # Party role flag of the book's parties
+
+
+BOOKS: dict[str, BookSpec] = {
+    RECEIVABLE: BookSpec(
+        book=RECEIVABLE,
+        debit_kind=SK.SALES_DELIVERY,
+        credit_kind=SK.SALES_RETURN,
+        money_kind=MoneyDocument.Kind.RECEIPT,
+        order_model=Order,
+        order_field="order",
+        order_party_field="party",
+        order_open_statuses=(Order.Status.CONFIRMED, Order.Status.COMPLETED),
+        party_flag="is_customer",
+    ),
+    PAYABLE: BookSpec(
+        book=PAYABLE,
+        debit_kind=SK.PURCHASE_RECEIPT,
+        credit_kind=SK.PURCHASE_RETURN,
+        money_kind=MoneyDocument.Kind.PAYMENT,
+        order_model=PurchaseOrder,
+        order_field="purchase_order",
+        order_party_field="supplier",
+        order_open_statuses=(
+            PurchaseOrder.Status.CONFIRMED,
+            PurchaseOrder.Status.PARTIAL,
+            PurchaseOrder.Status.RECEIVED,
+        ),
+        party_flag="is_supplier",
+    ),
+}
+BOOK_OF_MONEY_KIND = {spec.money_kind: spec for spec in BOOKS.values()}
+
+
+def book_spec(book: str) -> BookSpec:
+    return BOOKS[book]
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _sum(qs: QuerySet[Any], column: str, group: str) -> Subquery:
+    """A correlated SUM(column) of `qs` (already filtered on OuterRef), NULL when empty."""
+    return Subquery(
+        qs.order_by().values(group).annotate(_s=Sum(column)).values("_s")[:1],
+        output_field=MONEY_FIELD,
+    )
+
+
+def _zero() -> Value:
+    return Value(ZERO, output_field=MONEY_FIELD)
+
+
+# --- what counts as of a day -------------------------------------------------------------
+
+
+def _alive_q(as_of: datetime.date, statuses: tuple[str, ...], prefix: str = "") -> Q:
+    """Posted by `as_of` (dated on or before it), not a reversal, and not reversed by then.
+
+    Spelled with joins rather than subqueries (a document has at most one reversal), so
+    the open-item queries stay shallow enough for SQLite's parser.
+    """
+    p = prefix
+    return Q(
+        **{f"{p}status__in": statuses, f"{p}reverses__isnull": True, f"{p}date__lte": as_of}
+    ) & (Q(**{f"{p}reversals__isnull": True}) | Q(**{f"{p}reversals__date__gt": as_of}))
+
+
+_STOCK_STATUSES = (StockDocument.Status.POSTED, StockDocument.Status.REVERSED)
+_MONEY_STATUSES = (MoneyDocument.Status.POSTED, MoneyDocument.Status.REVERSED)
+
+
+def alive_stock_q(as_of: datetime.date, prefix: str = "") -> Q:
+    return _alive_q(as_of, _STOCK_STATUSES, prefix) & Q(**{f"{prefix}party__isnull": False})
+
+
+def alive_money_q(as_of: datetime.date, prefix: str = "") -> Q:
+    return _alive_q(as_of, _MONEY_STATUSES, prefix)
+
+
+def alive_stock_documents(as_of: datetime.date) -> QuerySet[StockDocument]:
+    """Posted documents dated by `as_of` and not reversed by then (reversals excluded)."""
+    return StockDocument.objects.filter(alive_stock_q(as_of))
+
+
+def alive_money_documents(as_of: datetime.date) -> QuerySet[MoneyDocument]:
+    """Posted receipts and payments dated by `as_of` and not reversed by then."""
+    return MoneyDocument.objects.filter(alive_money_q(as_of))
+
+
+def live_allocations_q(as_of: datetime.date) -> Q:
+    """Allocations that settle something as of `as_of`: made by then, of a money document
+    alive then, to a document alive then or to an order that is not cancelled."""
+    return (
+        Q(date__lte=as_of)
+        & alive_money_q(as_of, "money_document__")
+        & (
+            alive_stock_q(as_of, "stock_document__")
+            | (Q(order__isnull=False) & ~Q(order__status=Order.Status.CANCELLED))
+            | (
+                Q(purchase_order__isnull=False)
+                & ~Q(purchase_order__status=PurchaseOrder.Status.CANCELLED)
+            )
+        )
+    )
+
+
+def live_allocations(as_of: datetime.date) -> QuerySet[Allocation]:
+    return Allocation.objects.filter(live_allocations_q(as_of))
+
+
+# --- the three kinds of open item ----------------------------------------------------------
+
+
+def document_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[StockDocument]:
+    """The book's documents alive as of `as_of`, annotated with `open_amount` (signed)."""
+    live = live_allocations(as_of)
+    alive = alive_stock_documents(as_of)
+    order_id = f"{spec.order_field}_id"
+    direct = Coalesce(
+        _sum(live.filter(stock_document=OuterRef("pk")), "amount", "stock_document"), _zero()
+    )
+    due = F("total") - direct
+    advance = Coalesce(
+        _sum(live.filter(**{order_id: OuterRef(order_id)}), "amount", order_id), _zero()
+    )
+    earlier = Q(date__lt=OuterRef("date")) | Q(date=OuterRef("date"), pk__lt=OuterRef("pk"))
+    earlier_docs = alive.filter(earlier, kind=spec.debit_kind, **{order_id: OuterRef(order_id)})
+    earlier_totals = Coalesce(_sum(earlier_docs, "total", order_id), _zero())
+    earlier_alloc = Coalesce(
+        _sum(
+            live.filter(
+                Q(stock_document__date__lt=OuterRef("date"))
+                | Q(stock_document__date=OuterRef("date"), stock_document_id__lt=OuterRef("pk")),
+                stock_document__kind=spec.debit_kind,
+                **{f"stock_document__{order_id}": OuterRef(order_id)},
+            ),
+            "amount",
+            f"stock_document__{order_id}",
+        ),
+        _zero(),
+    )
+    before = earlier_totals - earlier_alloc
+    applied = Case(
+        When(**{f"{order_id}__isnull": True}, then=_zero()),
+        default=Greatest(_zero(), Least(due, advance - before)),
+        output_field=MONEY_FIELD,
+    )
+    return alive.filter(kind__in=(spec.debit_kind, spec.credit_kind)).annotate(
+        open_amount=Case(
+            When(kind=spec.credit_kind, then=-F("total")),
+            default=due - applied,
+            output_field=MONEY_FIELD,
+        )
+    )
+
+
+def on_account_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[MoneyDocument]:
+    """Receipts (payments) alive as of `as_of` with an unallocated part, as a negative
+    `open_amount`."""
+    allocated = Coalesce(
+        _sum(
+            live_allocations(as_of).filter(money_document=OuterRef("pk")),
+            "amount",
+            "money_document",
+        ),
+        _zero(),
+    )
+    return (
+        alive_money_documents(as_of)
+        .filter(kind=spec.money_kind)
+        .annotate(open_amount=allocated - F("amount"))
+    )
+
+
+def advance_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[Any]:
+    """Orders with advances their deliveries have not consumed yet, as a negative
+    `open_amount` (dated on the order)."""
+    live = live_allocations(as_of)
+    alive = alive_stock_documents(as_of)
+    order_id = f"{spec.order_field}_id"
+    advance = Coalesce(_sum(live.filter(**{order_id: OuterRef("pk")}), "amount", order_id), _zero())
+    delivered = Coalesce(
+        _sum(alive.filter(kind=spec.debit_kind, **{order_id: OuterRef("pk")}), "total", order_id),
+        _zero(),
+    )
+    settled_directly = Coalesce(
+        _sum(
+            live.filter(
+                stock_document__kind=spec.debit_kind,
+                **{f"stock_document__{order_id}": OuterRef("pk")},
+            ),
+            "amount",
+            f"stock_document__{order_id}",
+        ),
+        _zero(),
+    )
+    has_advance = live.filter(**{order_id: OuterRef("pk")})
+    return spec.order_model.all_objects.filter(Exists(has_advance)).annotate(
+        open_amount=-Greatest(_zero(), advance - (delivered - settled_directly)),
+    )
+
+
+# --- one party's open items -------------------------------------------------------------------
+
+
+@dataclass
+class OpenItem:
+    """One open item, whatever it comes from."""
+
+    source: str  # "document", "on_account" or "advance"
+    kind: str
+    kind_label: Any
+    pk: int
+    number: str
+    date: datetime.date
+    due_date: datetime.date | None
+    total: Decimal
+    open_amount: Decimal
+    url: str
+    as_of: datetime.date
+
+    @property
+    def days_outstanding(self) -> int:
+        return (self.as_of - self.date).days
+
+    @property
+    def days_overdue(self) -> int:
+        if self.due_date is None or self.open_amount <= 0:
+            return 0
+        return max(0, (self.as_of - self.due_date).days)
+
+    @property
+    def bucket(self) -> str:
+        return bucket_of(self.days_outstanding)
+
+
+def bucket_of(days: int) -> str:
+    for key, low, high in BUCKETS:
+        if days >= low and (high is None or days <= high):
+            return key
+    return BUCKETS[0][0]
+
+
+def _order_url(spec: BookSpec, pk: int) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    name = "sales:order_detail" if spec.book == RECEIVABLE else "sales:purchase_order_detail"
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _stock_url(pk: int) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("stock:document_detail", args=[pk])
+    except NoReverseMatch:
+        return ""
+
+
+def party_open_items(
+    party_id: int, book: str, as_of: datetime.date | None = None
+) -> list[OpenItem]:
+    """The party's open items in `book` as of `as_of` (today), oldest first."""
+    from django.urls import reverse
+
+    spec = BOOKS[book]
+    as_of = as_of or today()
+    items: list[OpenItem] = []
+    for doc in document_items(spec, as_of).filter(party_id=party_id):
+        items.append(
+            OpenItem(
+                "document",
+                doc.kind,
+                doc.get_kind_display(),
+                doc.pk,
+                doc.number,
+                doc.date,
+                doc.due_date,
+                doc.total if doc.kind == spec.debit_kind else -doc.total,
+                doc.open_amount,
+                _stock_url(doc.pk),
+                as_of,
+            )
+        )
+    for money in on_account_items(spec, as_of).filter(party_id=party_id):
+        items.append(
+            OpenItem(
+                "on_account",
+                money.kind,
+                money.get_kind_display(),
+                money.pk,
+                money.number,
+                money.date,
+                None,
+                -money.amount,
+                money.open_amount,
+                reverse("finance:money_detail", args=[money.pk]),
+                as_of,
+            )
+        )
+    party_field = f"{spec.order_party_field}_id"
+    for order in advance_items(spec, as_of).filter(**{party_field: party_id}):
+        items.append(
+            OpenItem(
+                "advance",
+                "advance",
+                spec.order_model._meta.verbose_name,
+                order.pk,
+                order.number,
+                order.date,
+                None,
+                order.total,
+                order.open_amount,
+                _order_url(spec, order.pk),
+                as_of,
+            )
+        )
+    items = [item for item in items if item.open_amount != 0]
+    items.sort(key=lambda item: (item.date, item.source, item.pk))
+    return items
+
+
+# --- ageing per party, in SQL ----------------------------------------------------------------
+
+
+@dataclass
+class AgeingRow:
+    party_id: int
+    balance: Decimal = ZERO
+    b0_30: Decimal = ZERO
+    b31_60: Decimal = ZERO
+    b61_90: Decimal = ZERO
+    b90: Decimal = ZERO
+    overdue: Decimal = ZERO
+    party: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, values: dict[str, Any]) -> None:
+        for key in ("balance", "b0_30", "b31_60", "b61_90", "b90", "overdue"):
+            self.__dict__[key] += values.get(key) or ZERO
+
+
+def open_item_rows(
+    book: str,
+    as_of: datetime.date,
+    *,
+    parties: QuerySet[Any] | None = None,
+) -> tuple[str, list[Any]]:
+    """SQL (and its parameters) of every open item of `book` as of `as_of`, as rows of
+    (pid, d, due, amt): party, item date, due date, open amount: the three sources in one UNION ALL."""
+    spec = BOOKS[book]
+    order_party = f"{spec.order_party_field}_id"
+    docs = document_items(spec, as_of)
+    money = on_account_items(spec, as_of)
+    orders = advance_items(spec, as_of)
+    if parties is not None:
+        ids = parties.values("pk")
+        docs = docs.filter(party_id__in=ids)
+        money = money.filter(party_id__in=ids)
+        orders = orders.filter(**{f"{order_party}__in": ids})
+    no_due = Cast(Value(None), output_field=DateField())
+    parts = [
+        docs.order_by().values(
+            pid=F("party_id"), d=F("date"), due=F("due_date"), amt=F("open_amount")
+        ),
+        money.order_by().values(pid=F("party_id"), d=F("date"), due=no_due, amt=F("open_amount")),
+        orders.order_by().values(pid=F(order_party), d=F("date"), due=no_due, amt=F("open_amount")),
+    ]
+    sqls, params = [], []
+    for part in parts:
+        sql, part_params = part.query.get_compiler(using=part.db).as_sql()
+        sqls.append(f"SELECT * FROM ({sql}) AS p{len(sqls)}")  # noqa: S608 (compiled ORM SQL)
+        params.extend(part_params)
+    return " UNION ALL ".join(sqls), params
+
+
+def ageing_by_party(
+    book: str,
+    as_of: datetime.date | None = None,
+    *,
+    parties: QuerySet[Any] | None = None,
+) -> dict[int, AgeingRow]:
+    """Balance, ageing buckets and overdue amount of each party with open items, in one
+    grouped query over the open items; `parties` (a Party queryset) narrows it, e.g. to
+    the parties a member may see."""
+    from django.db import connection
+
+    as_of = as_of or today()
+    items_sql, params = open_item_rows(book, as_of, parties=parties)
+    columns = ["balance"]
+    sums = ["SUM(amt)"]
+    bucket_params: list[Any] = []
+    for key, low, high in BUCKETS:
+        condition = "d <= %s"
+        bucket_params.append(as_of - datetime.timedelta(days=low))
+        if high is not None:
+            condition += " AND d >= %s"
+            bucket_params.append(as_of - datetime.timedelta(days=high))
+        columns.append(key)
+        sums.append(f"SUM(CASE WHEN {condition} THEN amt ELSE 0 END)")
+    columns.append("overdue")
+    sums.append("SUM(CASE WHEN due < %s AND amt > 0 THEN amt ELSE 0 END)")
+    bucket_params.append(as_of)
+    adapt = connection.ops.adapt_datefield_value
+    # Only fixed SQL and the ORM's compiled SQL are joined here; values go as parameters.
+    sql = f"SELECT pid, {', '.join(sums)} FROM ({items_sql}) AS items GROUP BY pid"  # noqa: S608
+    rows: dict[int, AgeingRow] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(v) for v in bucket_params] + params)
+        for pid, *values in cursor.fetchall():
+            row = AgeingRow(party_id=pid)
+            row.add({k: _decimal(v) for k, v in zip(columns, values, strict=True)})
+            rows[pid] = row
+    return rows
+
+
+def _decimal(value: Any) -> Decimal:
+    if value is None:
+        return ZERO
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def open_amount_of_document(document: StockDocument, as_of: datetime.date = LATEST) -> Decimal:
+    """What is still open on one delivery or purchase receipt (0 when settled or dead)."""
+    book = RECEIVABLE if document.kind in (SK.SALES_DELIVERY, SK.SALES_RETURN) else PAYABLE
+    spec = BOOKS[book]
+    found = document_items(spec, as_of).filter(pk=document.pk).values_list("open_amount", flat=True)
+    return next(iter(found), ZERO)
+
+
+def open_orders(spec: BookSpec, as_of: datetime.date = LATEST) -> QuerySet[Any]:
+    """Confirmed orders (purchase orders) annotated with `advance_open`: how much more
+    may be paid on them in advance (the total less advances and less what was paid
+    directly on their deliveries)."""
+    live = live_allocations(as_of)
+    order_id = f"{spec.order_field}_id"
+    advance = Coalesce(_sum(live.filter(**{order_id: OuterRef("pk")}), "amount", order_id), _zero())
+    settled_directly = Coalesce(
+        _sum(
+            live.filter(
+                stock_document__kind=spec.debit_kind,
+                **{f"stock_document__{order_id}": OuterRef("pk")},
+            ),
+            "amount",
+            f"stock_document__{order_id}",
+        ),
+        _zero(),
+    )
+    return (
+        spec.order_model.objects.filter(status__in=spec.order_open_statuses)
+        .annotate(advance_paid=advance, advance_open=F("total") - advance - settled_directly)
+        .filter(advance_open__gt=0)
+    )
+
+
+@dataclass
+class Candidate:
+    """A document or order a receipt (payment) of the party may be allocated to."""
+
+    key: str  # "stock_document-12", "order-3", "purchase_order-4"
+    target: str
+    pk: int
+    number: str
+    label: Any
+    date: datetime.date
+    due_date: datetime.date | None
+    total: Decimal
+    open_amount: Decimal
+    url: str
+    is_advance: bool
+    amount: Decimal | None = None  # what the form allocates to it
+    error: str = ""
+
+
+def allocation_candidates(spec: BookSpec, party_id: int) -> list[Candidate]:
+    """The party's open deliveries (purchase receipts), oldest first, then its orders
+    that may take an advance. Drafts do not count: their allocations settle nothing yet."""
+    result = []
+    docs = (
+        document_items(spec, LATEST)
+        .filter(party_id=party_id, kind=spec.debit_kind)
+        .order_by("date", "id")
+    )
+    for doc in docs:
+        if doc.open_amount <= 0:
+            continue
+        result.append(
+            Candidate(
+                f"stock_document-{doc.pk}",
+                "stock_document",
+                doc.pk,
+                doc.number,
+                doc.get_kind_display(),
+                doc.date,
+                doc.due_date,
+                doc.total,
+                doc.open_amount,
+                _stock_url(doc.pk),
+                False,
+            )
+        )
+    orders = (
+        open_orders(spec)
+        .filter(**{f"{spec.order_party_field}_id": party_id})
+        .order_by("date", "id")
+    )
+    for order in orders:
+        result.append(
+            Candidate(
+                f"{spec.order_field}-{order.pk}",
+                spec.order_field,
+                order.pk,
+                order.number,
+                spec.order_model._meta.verbose_name,
+                order.date,
+                None,
+                order.total,
+                order.advance_open,
+                _order_url(spec, order.pk),
+                True,
+            )
+        )
+    return result

@@ -1,0 +1,197 @@
+"""Open items and ageing: what is open, as of which day, in which bucket."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django_scopes import scope
+
+from guanxi.finance.balances import party_balance
+from guanxi.finance.openitems import ageing_by_party, party_open_items
+from guanxi.sales.models import Order
+from guanxi.stock.models import StockDocument
+from tests.finance.factories import (
+    D,
+    make_customer,
+    make_order,
+    make_purchase_order,
+    make_supplier,
+    payment,
+    post_stock,
+    receipt,
+    reverse_stock,
+)
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date(2026, 6, 30)
+SK = StockDocument.Kind
+
+
+def days_ago(n: int) -> datetime.date:
+    return TODAY - datetime.timedelta(days=n)
+
+
+def items(party, book="receivable", as_of=TODAY):
+    with scope(org=party.org_id):
+        return party_open_items(party.pk, book, as_of)
+
+
+def open_of(party, book="receivable", as_of=TODAY):
+    return {(i.source, i.number): i.open_amount for i in items(party, book, as_of)}
+
+
+def balance(party, book="receivable"):
+    with scope(org=party.org_id):
+        return party_balance(party, book)
+
+
+def test_delivery_is_open_until_a_receipt_settles_it(org):
+    customer = make_customer(org)
+    delivery = post_stock(org, customer, "1000.00", date=days_ago(10))
+
+    assert open_of(customer) == {("document", delivery.number): D(1000)}
+
+    receipt(org, customer, "400.00", allocations=[(delivery, "400.00")], date=days_ago(5))
+
+    assert open_of(customer) == {("document", delivery.number): D(600)}
+    receipt(org, customer, "600.00", allocations=[(delivery, "600.00")], date=days_ago(1))
+    assert open_of(customer) == {}
+    assert balance(customer) == 0
+
+
+def test_unallocated_part_of_a_receipt_is_on_account(org):
+    customer = make_customer(org)
+    delivery = post_stock(org, customer, "300.00", date=days_ago(3))
+    money = receipt(org, customer, "500.00", allocations=[(delivery, "300.00")], date=days_ago(1))
+
+    assert open_of(customer) == {("on_account", money.number): D(-200)}
+    assert sum(i.open_amount for i in items(customer)) == balance(customer) == D(-200)
+
+
+def test_return_is_a_negative_open_item(org):
+    customer = make_customer(org)
+    delivery = post_stock(org, customer, "800.00", date=days_ago(40))
+    back = post_stock(org, customer, "100.00", kind=SK.SALES_RETURN, date=days_ago(2))
+
+    assert open_of(customer) == {
+        ("document", delivery.number): D(800),
+        ("document", back.number): D(-100),
+    }
+    assert balance(customer) == D(700)
+
+
+def test_as_of_an_earlier_day_ignores_later_documents_and_allocations(org):
+    customer = make_customer(org)
+    delivery = post_stock(org, customer, "1000.00", date=days_ago(60))
+    receipt(org, customer, "1000.00", allocations=[(delivery, "1000.00")], date=days_ago(10))
+
+    assert open_of(customer, as_of=days_ago(20)) == {("document", delivery.number): D(1000)}
+    assert open_of(customer, as_of=days_ago(61)) == {}
+    assert open_of(customer) == {}
+
+
+def test_reversed_delivery_counts_until_its_reversal_and_releases_allocations(org):
+    customer = make_customer(org)
+    delivery = post_stock(org, customer, "500.00", date=days_ago(30))
+    money = receipt(org, customer, "500.00", allocations=[(delivery, "500.00")], date=days_ago(20))
+    reverse_stock(delivery, date=days_ago(10))
+
+    assert open_of(customer, as_of=days_ago(15)) == {}
+    # Reversed: the delivery is gone and the receipt is on account again.
+    assert open_of(customer) == {("on_account", money.number): D(-500)}
+    assert balance(customer) == D(-500)
+
+
+def test_advance_on_an_order_settles_its_deliveries_oldest_first(org):
+    customer = make_customer(org)
+    order = make_order(org, customer, "1000.00", date=days_ago(50))
+    money = receipt(org, customer, "300.00", allocations=[(order, "300.00")], date=days_ago(45))
+
+    assert open_of(customer) == {("advance", order.number): D(-300)}
+
+    first = post_stock(org, customer, "200.00", order=order, date=days_ago(30))
+    assert open_of(customer) == {("advance", order.number): D(-100)}
+
+    second = post_stock(org, customer, "800.00", order=order, date=days_ago(20))
+    assert open_of(customer) == {("document", second.number): D(700)}
+    assert first.number not in {n for _, n in open_of(customer)}
+    assert sum(open_of(customer).values()) == balance(customer) == D(700)
+    assert money.status == "posted"
+
+
+def test_cancelled_order_returns_its_advance_to_account(org):
+    customer = make_customer(org)
+    order = make_order(org, customer, "1000.00")
+    money = receipt(org, customer, "300.00", allocations=[(order, "300.00")], date=days_ago(5))
+    with scope(org=org.pk):
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
+
+    assert open_of(customer) == {("on_account", money.number): D(-300)}
+
+
+def test_payables_mirror_receivables(org):
+    supplier = make_supplier(org)
+    po = make_purchase_order(org, supplier, "500.00")
+    goods = post_stock(
+        org, supplier, "500.00", kind=SK.PURCHASE_RECEIPT, purchase_order=po, date=days_ago(70)
+    )
+    back = post_stock(org, supplier, "50.00", kind=SK.PURCHASE_RETURN, date=days_ago(65))
+    payment(org, supplier, "200.00", allocations=[(goods, "200.00")], date=days_ago(40))
+
+    assert open_of(supplier, "payable") == {
+        ("document", goods.number): D(300),
+        ("document", back.number): D(-50),
+    }
+    assert balance(supplier, "payable") == D(250)
+
+
+def test_ageing_buckets_by_days_outstanding_and_overdue_by_due_date(org):
+    a = make_customer(org, "甲公司")
+    b = make_customer(org, "乙公司")
+    post_stock(org, a, "100.00", date=days_ago(0), due_date=days_ago(-30))
+    post_stock(org, a, "200.00", date=days_ago(30), due_date=days_ago(0))
+    post_stock(org, a, "300.00", date=days_ago(31), due_date=days_ago(1))
+    post_stock(org, a, "400.00", date=days_ago(75))
+    post_stock(org, a, "500.00", date=days_ago(91), due_date=days_ago(61))
+    old = post_stock(org, b, "1000.00", date=days_ago(120), due_date=days_ago(90))
+    receipt(org, b, "1500.00", allocations=[(old, "1000.00")], date=days_ago(3))
+
+    with scope(org=org.pk):
+        rows = ageing_by_party("receivable", TODAY)
+
+    row = rows[a.pk]
+    assert (row.b0_30, row.b31_60, row.b61_90, row.b90) == (D(300), D(300), D(400), D(500))
+    assert row.balance == D(1500) == balance(a)
+    assert row.overdue == D(800)
+    assert rows[b.pk].balance == D(-500) == balance(b)
+    assert rows[b.pk].b0_30 == D(-500)
+
+
+def test_ageing_sums_match_every_party_balance(org):
+    parties = [make_customer(org, f"客户{i}") for i in range(4)]
+    for i, party in enumerate(parties):
+        doc = post_stock(org, party, 100 * (i + 1), date=days_ago(10 * i))
+        if i % 2:
+            receipt(org, party, 50, allocations=[(doc, 50)], date=days_ago(1))
+        else:
+            receipt(org, party, 30, date=days_ago(1))
+
+    with scope(org=org.pk):
+        rows = ageing_by_party("receivable", TODAY)
+    for party in parties:
+        row = rows[party.pk]
+        assert row.balance == balance(party)
+        assert row.b0_30 + row.b31_60 + row.b61_90 + row.b90 == row.balance
+
+
+def test_ageing_is_a_fixed_number_of_queries(org, django_assert_max_num_queries):
+    for i in range(12):
+        party = make_customer(org, f"客户{i}")
+        doc = post_stock(org, party, 100, date=days_ago(i * 9))
+        receipt(org, party, 40, allocations=[(doc, 40)], date=days_ago(1))
+    with scope(org=org.pk), django_assert_max_num_queries(3):
+        rows = ageing_by_party("receivable", TODAY)
+    assert len(rows) == 12
+    assert all(r.balance == Decimal("60.00") for r in rows.values())
