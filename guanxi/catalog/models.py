@@ -161,6 +161,12 @@ class Product(SoftDeleteModel, BusinessModel):
 
         return reverse("catalog:product_detail", args=[self.pk])
 
+    def deletion_blocker(self) -> str | None:
+        """Why the product may not go to the recycle bin (a component, used on documents)."""
+        from guanxi.catalog.services import deletion_blocker
+
+        return deletion_blocker(self)
+
 
 class ProductComponent(OrgScopedModel):
     """A product inside another: a bundle's contents, or a spare part of a machine (D5)."""
@@ -189,3 +195,57 @@ class ProductComponent(OrgScopedModel):
                 name="catalog_component_unique",
             )
         ]
+
+
+class ProductImportJob(OrgScopedModel):
+    """One file imported into products (D3): mapping, dry-run report and progress.
+
+    The same life cycle as the customers' import job (guanxi.parties.models.ImportJob),
+    kept apart so each list's import history shows only its own files.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        MAPPED = "mapped", _("Mapped")
+        CHECKED = "checked", _("Checked (dry run)")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    class DuplicatePolicy(models.TextChoices):
+        SKIP = "skip", _("Skip products whose code exists")
+        UPDATE = "update", _("Update the existing product")
+
+    file = models.FileField(_("file"), upload_to="imports/products/", max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    encoding = models.CharField(_("encoding"), max_length=40, blank=True)
+    headers = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    duplicate_policy = models.CharField(
+        _("duplicates"),
+        max_length=10,
+        choices=DuplicatePolicy.choices,
+        default=DuplicatePolicy.SKIP,
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("product import")
+        verbose_name_plural = _("product imports")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return self.original_name

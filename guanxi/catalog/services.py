@@ -10,6 +10,7 @@ Other apps call `ensure_usable(product)` before putting a product on a new docum
 from __future__ import annotations
 
 import contextlib
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.catalog.models import Brand, Product, ProductCategory, ProductComponent
-from guanxi.core.exceptions import DeletionRefused, DomainError
+from guanxi.core.exceptions import DomainError
 from guanxi.core.history import restore_version
 from guanxi.core.models import Organisation
 from guanxi.core.pinyin import search_text
@@ -114,6 +115,7 @@ PRODUCT_FIELDS: frozenset[str] = frozenset(
 _TEXT_KEEP_WHITESPACE = {"description"}
 # Image uploads: real images only, at most this size.
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 
 
@@ -137,36 +139,65 @@ def _apply(product: Product, data: dict[str, Any]) -> None:
             value = value.strip()
         if key == "custom_data" and value is None:
             value = {}
+        if key == "image" and not value:
+            value = ""
         setattr(product, key, value)
 
 
-def check_image(upload: Any) -> None:
-    """Raise ValidationError(image) unless `upload` is a real image within the size limit.
+def check_image(upload: Any) -> str:
+    """Return the file extension of `upload` when it is a real image within the limits.
 
     Pillow opens and verifies the file: a renamed PDF or script is refused whatever its
-    name says. The stored name is chosen by the storage, never taken from the user.
+    name says, and so is a picture of more than 40 million pixels (a decompression
+    bomb). Raise ValidationError on `image` otherwise.
     """
     from PIL import Image, UnidentifiedImageError
 
     size = getattr(upload, "size", 0) or 0
     if size > MAX_IMAGE_BYTES:
         raise ValidationError({"image": [_("The image is too large: keep it under 5 MB.")]})
+    refused = ValidationError({"image": [_("Upload a JPEG, PNG, GIF or WebP image.")]})
     try:
         upload.seek(0)
         with Image.open(upload) as image:
             image_format = image.format
+            width, height = image.size
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError({"image": [_("Upload a JPEG, PNG, GIF or WebP image.")]}) from exc
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
+        raise refused from exc
     finally:
         with contextlib.suppress(AttributeError, ValueError, OSError):
             upload.seek(0)
     if image_format not in IMAGE_FORMATS:
-        raise ValidationError({"image": [_("Upload a JPEG, PNG, GIF or WebP image.")]})
+        raise refused
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ValidationError({"image": [_("The picture is too large: at most 40 megapixels.")]})
+    return IMAGE_FORMATS[image_format]
 
 
-def validate_product(product: Product) -> None:
-    """Field validation plus the product's own rules. Raise ValidationError by field."""
+def _prepare_image(product: Product, data: dict[str, Any]) -> None:
+    """Check a newly uploaded image and give it a random name (the user's name is not
+    kept: it reaches neither the disk nor the URL)."""
+    upload = data.get("image")
+    if not upload or not hasattr(upload, "read") or getattr(upload, "_committed", False):
+        return
+    extension = check_image(upload)
+    upload.name = f"{uuid.uuid4().hex}.{extension}"
+    product.image = upload
+
+
+def validate_product(product: Product, *, check_code: bool = True) -> None:
+    """Field validation plus the product's own rules. Raise ValidationError by field.
+
+    `check_code=False` skips the one query (is the code taken?) for callers that know,
+    like the importer, which checks a whole file's codes at once.
+    """
     errors: dict[str, list[str]] = {}
     try:
         product.full_clean(
@@ -186,7 +217,7 @@ def validate_product(product: Product) -> None:
         errors.update(error.message_dict)
     if not product.code:
         errors.setdefault("code", []).append(_("Enter the product code."))
-    elif "code" not in errors:
+    elif "code" not in errors and check_code:
         clash = Product.all_objects.filter(org_id=product.org_id, code=product.code).exclude(
             pk=product.pk
         )
@@ -243,8 +274,7 @@ def create_product(*, org: Organisation, actor: Any, data: dict[str, Any]) -> Pr
     with org_scope(org):
         product = Product(org=org)
         _apply(product, data)
-        if data.get("image"):
-            check_image(data["image"])
+        _prepare_image(product, data)
         _refresh(product)
         validate_product(product)
         product.save()
@@ -350,9 +380,6 @@ def deletion_blocker(product: Product) -> str | None:
 @transaction.atomic
 def delete_product(*, product: Product, actor: Any) -> Product:
     """Move a product to the recycle bin. Raise DeletionRefused while it is in use."""
-    reason = deletion_blocker(product)
-    if reason:
-        raise DeletionRefused(reason)
     with org_scope(product.org_id):
         move_to_recycle_bin(obj=product, actor=actor)
     return product

@@ -36,3 +36,12 @@ def make_category(
 
 def make_brand(org: Organisation, name: str = "联想") -> Brand:
     return create_brand(org=org, actor=None, name=name)
+
+
+def make_party(org: Organisation, name: str = "上海华联贸易有限公司", **data: Any) -> Any:
+    from guanxi.parties.services import create_party
+
+    data.setdefault("name", name)
+    if data.get("is_supplier"):
+        data.setdefault("is_customer", False)
+    return create_party(org=org, actor=None, data=data)
