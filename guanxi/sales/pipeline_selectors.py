@@ -226,8 +226,8 @@ class Totals:
 def _totals(row: Mapping[str, Any]) -> Totals:
     return Totals(
         count=row["n"] or 0,
-        amount=(row["amount"] or ZERO).quantize(CENT),
-        weighted=(row["weighted"] or ZERO).quantize(CENT),
+        amount=(row["sum_amount"] or ZERO).quantize(CENT),
+        weighted=(row["sum_weighted"] or ZERO).quantize(CENT),
     )
 
 
@@ -236,7 +236,7 @@ def totals_by_stage(qs: QuerySet[Opportunity]) -> dict[int, Totals]:
     rows = (
         qs.order_by()
         .values("stage_id")
-        .annotate(n=Count("id"), amount=Sum("amount"), weighted=Sum(weighted_expression()))
+        .annotate(n=Count("id"), sum_amount=Sum("amount"), sum_weighted=Sum(weighted_expression()))
     )
     return {row["stage_id"]: _totals(row) for row in rows}
 
@@ -600,7 +600,9 @@ def people_overview(membership: MembershipLike, today: datetime.date) -> list[Pe
             )
             .order_by()
             .values("owner_id")
-            .annotate(n=Count("id"), amount=Sum("amount"), weighted=Sum(weighted_expression()))
+            .annotate(
+                n=Count("id"), sum_amount=Sum("amount"), sum_weighted=Sum(weighted_expression())
+            )
         }
     rows = []
     for member in people:
