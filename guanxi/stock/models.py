@@ -36,7 +36,12 @@ class Warehouse(BusinessModel):
         verbose_name_plural = _("warehouses")
         ordering = ("code", "id")
         constraints: ClassVar[list[Any]] = [
-            models.UniqueConstraint(fields=("org", "code"), name="stock_warehouse_unique_code")
+            models.UniqueConstraint(fields=("org", "code"), name="stock_warehouse_unique_code"),
+            models.UniqueConstraint(
+                fields=("org",),
+                condition=models.Q(is_default=True),
+                name="stock_warehouse_one_default",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,6 +122,15 @@ class StockDocument(BusinessModel):
         related_name="corrections",
         verbose_name=_("corrects"),
     )
+    # A sales return points at the delivery it takes back, a purchase return at the receipt.
+    return_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="returns",
+        verbose_name=_("returned against"),
+    )
     due_date = models.DateField(_("payment due"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     owner = models.ForeignKey(
@@ -181,7 +195,14 @@ class StockDocumentLine(PricedLine):
         blank=True,
         related_name="+",
     )
+    # On a return: the delivery or receipt line it takes back (its cost and order line).
+    source_line = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     unit_cost = models.DecimalField(_("unit cost"), default=Decimal("0"), **COST)
+    # How much of a pre-order line's reservation this delivery line consumed (posting
+    # fills it; a reversal gives it back).
+    reservation_consumed = models.DecimalField(default=Decimal("0"), **QUANTITY)
     # For adjustments: the signed change (a count found 2 short is -2); other kinds
     # use the positive `quantity` and the document kind gives the direction.
     serials = models.JSONField(_("serial numbers"), default=list, blank=True)
@@ -210,7 +231,12 @@ class StockLedgerEntry(OrgScopedModel):
     unit_cost = models.DecimalField(**COST)
     value = models.DecimalField(max_digits=18, decimal_places=2)
     sales_amount = models.DecimalField(
-        default=Decimal("0"), help_text="Net sales or purchase amount of the line.", **MONEY
+        default=Decimal("0"),
+        help_text=(
+            "Net sales (deliveries) or purchase (receipts) amount of the line, without tax; "
+            "negative on returns and reversals, zero on transfers and adjustments."
+        ),
+        **MONEY,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -252,6 +278,8 @@ class SerialUnit(BusinessModel):
         IN_STOCK = "in_stock", _("In stock")
         SOLD = "sold", _("Sold")
         RETURNED_TO_SUPPLIER = "returned", _("Returned to supplier")
+        WRITTEN_OFF = "removed", _("Written off")
+        CANCELLED = "cancelled", _("Receipt reversed")
 
     product = models.ForeignKey(
         "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
@@ -296,6 +324,9 @@ class SerialUnit(BusinessModel):
         constraints: ClassVar[list[Any]] = [
             models.UniqueConstraint(fields=("org", "product", "serial"), name="stock_serial_unique")
         ]
+        indexes: ClassVar[list[Any]] = [
+            models.Index(fields=("org", "serial", "id"), name="serial_lookup"),
+        ]
 
     def __str__(self) -> str:
         return self.serial
@@ -307,7 +338,11 @@ class SerialMovement(OrgScopedModel):
     unit = models.ForeignKey(SerialUnit, on_delete=models.CASCADE, related_name="movements")
     document = models.ForeignKey(StockDocument, on_delete=models.PROTECT, related_name="+")
     date = models.DateField()
-    direction = models.SmallIntegerField(help_text="+1 into stock, -1 out of stock")
+    direction = models.SmallIntegerField(
+        help_text="+1 into stock, -1 out of stock, 0 moved between warehouses"
+    )
+    # The unit's fields before this movement, so a reversal restores them exactly.
+    previous_state = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("serial movement")
