@@ -190,3 +190,46 @@ def test_redis_backend_runs_a_task_with_a_burst_worker(rq_backend, recycle_bin):
     assert result.return_value == 2
     assert rq_backend.count == 0
     assert widget_names() == recycle_bin
+
+
+@pytest.mark.django_db
+def test_prune_task_results_deletes_only_old_finished_results():
+    from django_tasks_db.models import DBTaskResult
+
+    from guanxi.core.tasks import TASK_RESULT_RETENTION_DAYS, prune_task_results
+
+    now = timezone.now()
+    old = now - timedelta(days=TASK_RESULT_RETENTION_DAYS + 1)
+    recent = now - timedelta(days=TASK_RESULT_RETENTION_DAYS - 1)
+
+    def result(status: str, finished_at):
+        return DBTaskResult.objects.create(
+            status=status,
+            finished_at=finished_at,
+            args_kwargs={"args": [], "kwargs": {}},
+            task_path="guanxi.core.tasks.purge_recycle_bin",
+            backend_name="default",
+        )
+
+    old_ok = result(TaskResultStatus.SUCCESSFUL, old)
+    old_failed = result(TaskResultStatus.FAILED, old)
+    kept = [
+        result(TaskResultStatus.SUCCESSFUL, recent),
+        result(TaskResultStatus.READY, None),
+    ]
+
+    with override_settings(TASKS=DATABASE_TASKS):
+        assert prune_task_results.call() == 2
+
+    remaining = set(DBTaskResult.objects.values_list("id", flat=True))
+    assert remaining == {r.id for r in kept}
+    assert old_ok.id not in remaining
+    assert old_failed.id not in remaining
+
+
+def test_prune_task_results_is_a_daily_job():
+    from guanxi.core.periodic import periodic_jobs
+    from guanxi.core.tasks import prune_task_results
+
+    jobs = {job.name: job for job in periodic_jobs()}
+    assert jobs["core.prune_task_results"].task is prune_task_results
