@@ -619,7 +619,8 @@ class SalesSettings(OrgScopedModel):
     smtp_host = models.CharField(_("SMTP server"), max_length=200, blank=True)
     smtp_port = models.PositiveIntegerField(_("SMTP port"), default=25)
     smtp_username = models.CharField(_("SMTP user"), max_length=200, blank=True)
-    smtp_password = EncryptedCharField(_("SMTP password"), max_length=200, blank=True)
+    # null: the encrypted field stores an empty password as NULL.
+    smtp_password = EncryptedCharField(_("SMTP password"), max_length=200, blank=True, null=True)
     smtp_use_tls = models.BooleanField(_("use STARTTLS"), default=False)
     smtp_from = models.EmailField(_("sender address"), blank=True)
 
