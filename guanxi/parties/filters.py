@@ -153,6 +153,10 @@ SORT_INDEX_SQL = [
     "CREATE INDEX IF NOT EXISTS party_level_sort ON parties_party (org_id, level, short_name, id)",
     "CREATE INDEX IF NOT EXISTS party_city_sort ON parties_party (org_id, city, short_name, id)",
     "CREATE INDEX IF NOT EXISTS party_created_sort ON parties_party (org_id, created_at, id)",
+    # A level's customers in name order (migration 0004; kept here so a rebuilt table
+    # gets it back).
+    "CREATE INDEX IF NOT EXISTS party_level_letter ON parties_party "
+    "(org_id, level, index_letter, short_name, id)",
     # An owner (own visibility, the pool) or a category, in name order, without a sort.
     "CREATE INDEX IF NOT EXISTS party_owner_letter ON parties_party "
     "(org_id, owner_id, index_letter, short_name, id)",

@@ -201,3 +201,26 @@ def test_like_wildcards_in_a_query_are_taken_literally(org, admin_member):
     make_party(org, admin_member.user, name="纯棉家纺")
     assert found(org, "0%纯") == ["百分百100%纯棉"]
     assert found(org, "棉_批") == ["纯棉_批发"]
+
+
+def test_ensure_search_objects_restores_the_level_name_index(db):
+    """Migration 0004's index is recreated after a table rebuild dropped it."""
+
+    def indexes() -> set[str]:
+        with connection.cursor() as cursor:
+            return {
+                name
+                for name, info in connection.introspection.get_constraints(
+                    cursor, "parties_party"
+                ).items()
+                if info["index"]
+            }
+
+    assert "party_level_letter" in indexes()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX party_level_letter")
+    assert "party_level_letter" not in indexes()
+
+    ensure_search_objects()
+
+    assert "party_level_letter" in indexes()
