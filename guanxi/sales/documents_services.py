@@ -57,6 +57,7 @@ from guanxi.sales.pricing import (
     price_line,
     to_decimal,
 )
+from guanxi.sales.settings_services import sales_settings
 
 logger = logging.getLogger("guanxi.sales")
 
@@ -82,22 +83,6 @@ class CreditLimitExceeded(DomainError):
 
     status_code = 409
     code = "credit_limit_exceeded"
-
-
-class PdfUnavailable(DomainError):
-    status_code = 503
-    code = "pdf_unavailable"
-
-
-# --- settings ----------------------------------------------------------------------------
-
-
-def sales_settings(org: Any) -> SalesSettings:
-    """The organisation's sales settings (defaults when none were saved)."""
-    org_id = getattr(org, "pk", org)
-    with org_scope(org_id):
-        found = SalesSettings.objects.filter(org_id=org_id).first()
-    return found if found is not None else SalesSettings(org_id=org_id)
 
 
 # --- lines -------------------------------------------------------------------------------
@@ -937,10 +922,11 @@ def credit_check(order: Order) -> str | None:
     """
     from guanxi.finance.balances import party_balance
 
-    party = order.party
-    if party.settlement_type != Party.Settlement.CREDIT or party.credit_limit is None:
-        return None
-    balance = party_balance(party)
+    with org_scope(order.org_id):
+        party = Party.all_objects.get(pk=order.party_id)  # fresh: limits change
+        if party.settlement_type != Party.Settlement.CREDIT or party.credit_limit is None:
+            return None
+        balance = party_balance(party)
     exposure = balance + order.total
     if exposure <= party.credit_limit:
         return None
@@ -957,29 +943,22 @@ def credit_check(order: Order) -> str | None:
 
 
 def _reservations() -> Any:
-    """guanxi.stock.reservations (reserve_order / release_order), written by the stock app."""
-    try:
-        from guanxi.stock import reservations  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # the stock app does not provide it (yet)
-        return None
+    """guanxi.stock.reservations (reserve_order / release_order), the stock app's."""
+    from guanxi.stock import reservations
+
     return reservations
 
 
 def _reserve(order: Order) -> None:
-    if order.kind != Order.Kind.PREORDER:
-        return
-    module = _reservations()
-    if module is None:
-        raise DocumentRefused(_("Stock reservations are not available in this installation."))
-    module.reserve_order(order)
+    """Reserve a confirmed pre-order's stock; ValidationError (lines.N.quantity) when the
+    warehouse does not have enough."""
+    if order.kind == Order.Kind.PREORDER:
+        _reservations().reserve_order(order)
 
 
 def _release(order: Order) -> None:
-    if order.kind != Order.Kind.PREORDER:
-        return
-    module = _reservations()
-    if module is not None:
-        module.release_order(order)
+    if order.kind == Order.Kind.PREORDER:
+        _reservations().release_order(order)
 
 
 def _notify_big_deal(order: Order, actor: Any) -> None:
