@@ -9,6 +9,7 @@ is a 404; a visible record the member may not change is a 403.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -107,7 +108,14 @@ def _report(form: Any, error: Exception, *, rename: dict[str, str] | None = None
 
 
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    return {"sales_nav": nav_entries(request, "sales"), **extra}
+    """The page's context with the sales area's switcher (the overview, at the area's
+    root, is active on its own page only)."""
+    overview_url = reverse("sales:overview")
+    entries = [
+        replace(entry, active=request.path == overview_url) if entry.url == overview_url else entry
+        for entry in nav_entries(request, "sales")
+    ]
+    return {"sales_nav": entries, **extra}
 
 
 def _label_sources(rows: Any) -> None:
