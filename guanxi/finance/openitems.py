@@ -136,15 +136,27 @@ def _zero() -> Value:
 
 
 def _alive_q(as_of: datetime.date, statuses: tuple[str, ...], prefix: str = "") -> Q:
-    """Posted by `as_of` (dated on or before it), not a reversal, and not reversed by then.
+    """Posted by `as_of` (dated on or before it), not a reversal itself, and not cancelled
+    by then: never reversed, reversed later, or reversed by a reversal that was itself
+    reversed by then (which restores the original; chains are followed three deep).
 
     Spelled with joins rather than subqueries (a document has at most one reversal), so
     the open-item queries stay shallow enough for SQLite's parser.
     """
     p = prefix
-    return Q(
-        **{f"{p}status__in": statuses, f"{p}reverses__isnull": True, f"{p}date__lte": as_of}
-    ) & (Q(**{f"{p}reversals__isnull": True}) | Q(**{f"{p}reversals__date__gt": as_of}))
+    r1, r2, r3 = f"{p}reversals", f"{p}reversals__reversals", f"{p}reversals__reversals__reversals"
+    not_cancelled = (
+        Q(**{f"{r1}__isnull": True})
+        | Q(**{f"{r1}__date__gt": as_of})
+        | (
+            Q(**{f"{r2}__date__lte": as_of})
+            & (Q(**{f"{r3}__isnull": True}) | Q(**{f"{r3}__date__gt": as_of}))
+        )
+    )
+    return (
+        Q(**{f"{p}status__in": statuses, f"{p}reverses__isnull": True, f"{p}date__lte": as_of})
+        & not_cancelled
+    )
 
 
 _STOCK_STATUSES = (StockDocument.Status.POSTED, StockDocument.Status.REVERSED)
@@ -193,35 +205,62 @@ def live_allocations(as_of: datetime.date) -> QuerySet[Allocation]:
 # --- the three kinds of open item ----------------------------------------------------------
 
 
+def _earlier(prefix: str = "") -> Q:
+    """Rows whose document (at `prefix`) comes before the outer document, by (date, id)."""
+    return Q(**{f"{prefix}date__lt": OuterRef("date")}) | Q(
+        **{f"{prefix}date": OuterRef("date"), f"{prefix}id__lt": OuterRef("pk")}
+    )
+
+
 def document_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[StockDocument]:
-    """The book's documents alive as of `as_of`, annotated with `open_amount` (signed)."""
+    """The book's documents alive as of `as_of`, annotated with `open_amount` (signed).
+
+    A delivery's due part is its total less the allocations to it and less the returns
+    posted against it (`return_of`); its order's advances then settle the due parts of
+    the order's deliveries oldest first. A return against a delivery is netted there; a
+    return against nothing is a negative item of its own.
+    """
     live = live_allocations(as_of)
     alive = alive_stock_documents(as_of)
     order_id = f"{spec.order_field}_id"
+    returns = alive.filter(kind=spec.credit_kind)
     direct = Coalesce(
         _sum(live.filter(stock_document=OuterRef("pk")), "amount", "stock_document"), _zero()
     )
-    due = F("total") - direct
+    returned = Coalesce(
+        _sum(returns.filter(return_of=OuterRef("pk")), "total", "return_of"), _zero()
+    )
+    due = F("total") - direct - returned
     advance = Coalesce(
         _sum(live.filter(**{order_id: OuterRef(order_id)}), "amount", order_id), _zero()
     )
-    earlier = Q(date__lt=OuterRef("date")) | Q(date=OuterRef("date"), pk__lt=OuterRef("pk"))
-    earlier_docs = alive.filter(earlier, kind=spec.debit_kind, **{order_id: OuterRef(order_id)})
-    earlier_totals = Coalesce(_sum(earlier_docs, "total", order_id), _zero())
-    earlier_alloc = Coalesce(
-        _sum(
-            live.filter(
-                Q(stock_document__date__lt=OuterRef("date"))
-                | Q(stock_document__date=OuterRef("date"), stock_document_id__lt=OuterRef("pk")),
-                stock_document__kind=spec.debit_kind,
-                **{f"stock_document__{order_id}": OuterRef(order_id)},
-            ),
-            "amount",
-            f"stock_document__{order_id}",
-        ),
-        _zero(),
+    same_order = {order_id: OuterRef(order_id)}
+    earlier_totals = _sum(
+        alive.filter(_earlier(), kind=spec.debit_kind, **same_order), "total", order_id
     )
-    before = earlier_totals - earlier_alloc
+    earlier_alloc = _sum(
+        live.filter(
+            _earlier("stock_document__"),
+            stock_document__kind=spec.debit_kind,
+            **{f"stock_document__{order_id}": OuterRef(order_id)},
+        ),
+        "amount",
+        f"stock_document__{order_id}",
+    )
+    earlier_returns = _sum(
+        returns.filter(
+            _earlier("return_of__"),
+            return_of__kind=spec.debit_kind,
+            **{f"return_of__{order_id}": OuterRef(order_id)},
+        ),
+        "total",
+        f"return_of__{order_id}",
+    )
+    before = (
+        Coalesce(earlier_totals, _zero())
+        - Coalesce(earlier_alloc, _zero())
+        - Coalesce(earlier_returns, _zero())
+    )
     applied = Case(
         When(**{f"{order_id}__isnull": True}, then=_zero()),
         default=Greatest(_zero(), Least(due, advance - before)),
@@ -229,6 +268,7 @@ def document_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[StockDocume
     )
     return alive.filter(kind__in=(spec.debit_kind, spec.credit_kind)).annotate(
         open_amount=Case(
+            When(kind=spec.credit_kind, return_of__isnull=False, then=_zero()),
             When(kind=spec.credit_kind, then=-F("total")),
             default=due - applied,
             output_field=MONEY_FIELD,
@@ -254,16 +294,16 @@ def on_account_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[MoneyDocu
     )
 
 
-def advance_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[Any]:
-    """Orders with advances their deliveries have not consumed yet, as a negative
-    `open_amount` (dated on the order)."""
+def _order_sums(spec: BookSpec, as_of: datetime.date) -> tuple[Any, Any, Any]:
+    """Per outer order: the advances paid on it, its deliveries' totals, and what was
+    settled on those deliveries otherwise (allocated to them directly, or returned)."""
     live = live_allocations(as_of)
     alive = alive_stock_documents(as_of)
     order_id = f"{spec.order_field}_id"
-    advance = Coalesce(_sum(live.filter(**{order_id: OuterRef("pk")}), "amount", order_id), _zero())
+    on_order = {order_id: OuterRef("pk")}
+    advance = Coalesce(_sum(live.filter(**on_order), "amount", order_id), _zero())
     delivered = Coalesce(
-        _sum(alive.filter(kind=spec.debit_kind, **{order_id: OuterRef("pk")}), "total", order_id),
-        _zero(),
+        _sum(alive.filter(kind=spec.debit_kind, **on_order), "total", order_id), _zero()
     )
     settled_directly = Coalesce(
         _sum(
@@ -276,9 +316,29 @@ def advance_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[Any]:
         ),
         _zero(),
     )
-    has_advance = live.filter(**{order_id: OuterRef("pk")})
+    returned = Coalesce(
+        _sum(
+            alive.filter(
+                kind=spec.credit_kind,
+                return_of__kind=spec.debit_kind,
+                **{f"return_of__{order_id}": OuterRef("pk")},
+            ),
+            "total",
+            f"return_of__{order_id}",
+        ),
+        _zero(),
+    )
+    return advance, delivered, settled_directly + returned
+
+
+def advance_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[Any]:
+    """Orders with advances their deliveries have not consumed yet, as a negative
+    `open_amount` (dated on the order)."""
+    order_id = f"{spec.order_field}_id"
+    advance, delivered, settled = _order_sums(spec, as_of)
+    has_advance = live_allocations(as_of).filter(**{order_id: OuterRef("pk")})
     return spec.order_model.all_objects.filter(Exists(has_advance)).annotate(
-        open_amount=-Greatest(_zero(), advance - (delivered - settled_directly)),
+        open_amount=-Greatest(_zero(), advance - (delivered - settled))
     )
 
 
@@ -362,7 +422,7 @@ def party_open_items(
                 doc.date,
                 doc.due_date,
                 doc.total if doc.kind == spec.debit_kind else -doc.total,
-                doc.open_amount,
+                _decimal(doc.open_amount),
                 _stock_url(doc.pk),
                 as_of,
             )
@@ -378,7 +438,7 @@ def party_open_items(
                 money.date,
                 None,
                 -money.amount,
-                money.open_amount,
+                _decimal(money.open_amount),
                 reverse("finance:money_detail", args=[money.pk]),
                 as_of,
             )
@@ -395,7 +455,7 @@ def party_open_items(
                 order.date,
                 None,
                 order.total,
-                order.open_amount,
+                _decimal(order.open_amount),
                 _order_url(spec, order.pk),
                 as_of,
             )
@@ -510,31 +570,16 @@ def open_amount_of_document(document: StockDocument, as_of: datetime.date = LATE
     book = RECEIVABLE if document.kind in (SK.SALES_DELIVERY, SK.SALES_RETURN) else PAYABLE
     spec = BOOKS[book]
     found = document_items(spec, as_of).filter(pk=document.pk).values_list("open_amount", flat=True)
-    return next(iter(found), ZERO)
+    return _decimal(next(iter(found), ZERO))
 
 
 def open_orders(spec: BookSpec, as_of: datetime.date = LATEST) -> QuerySet[Any]:
     """Confirmed orders (purchase orders) annotated with `advance_open`: how much more
-    may be paid on them in advance (the total less advances and less what was paid
-    directly on their deliveries)."""
-    live = live_allocations(as_of)
-    order_id = f"{spec.order_field}_id"
-    advance = Coalesce(_sum(live.filter(**{order_id: OuterRef("pk")}), "amount", order_id), _zero())
-    settled_directly = Coalesce(
-        _sum(
-            live.filter(
-                stock_document__kind=spec.debit_kind,
-                **{f"stock_document__{order_id}": OuterRef("pk")},
-            ),
-            "amount",
-            f"stock_document__{order_id}",
-        ),
-        _zero(),
-    )
-    return (
-        spec.order_model.objects.filter(status__in=spec.order_open_statuses)
-        .annotate(advance_paid=advance, advance_open=F("total") - advance - settled_directly)
-        .filter(advance_open__gt=0)
+    may be paid on them in advance (the total less advances, less what was paid directly
+    on their deliveries and less what was returned)."""
+    advance, _delivered, settled = _order_sums(spec, as_of)
+    return spec.order_model.objects.filter(status__in=spec.order_open_statuses).annotate(
+        advance_paid=advance, advance_open=F("total") - advance - settled
     )
 
 
@@ -579,7 +624,7 @@ def allocation_candidates(spec: BookSpec, party_id: int) -> list[Candidate]:
                 doc.date,
                 doc.due_date,
                 doc.total,
-                doc.open_amount,
+                _decimal(doc.open_amount),
                 _stock_url(doc.pk),
                 False,
             )
@@ -590,6 +635,8 @@ def allocation_candidates(spec: BookSpec, party_id: int) -> list[Candidate]:
         .order_by("date", "id")
     )
     for order in orders:
+        if order.advance_open <= 0:
+            continue
         result.append(
             Candidate(
                 f"{spec.order_field}-{order.pk}",
@@ -600,7 +647,7 @@ def allocation_candidates(spec: BookSpec, party_id: int) -> list[Candidate]:
                 order.date,
                 None,
                 order.total,
-                order.advance_open,
+                _decimal(order.advance_open),
                 _order_url(spec, order.pk),
                 True,
             )

@@ -39,6 +39,7 @@ from guanxi.finance.openitems import (
     BOOK_OF_MONEY_KIND,
     LATEST,
     BookSpec,
+    _decimal,
     document_items,
     open_orders,
 )
@@ -74,6 +75,7 @@ class AllocationInput:
     target: str  # "stock_document", "order" or "purchase_order"
     target_id: int
     amount: Decimal
+    index: int = -1  # its position in the request, for error keys
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -115,7 +117,7 @@ def parse_allocations(raw: Iterable[Any]) -> tuple[list[AllocationInput], dict[s
     errors: dict[str, list[str]] = {}
     for index, item in enumerate(raw):
         if isinstance(item, AllocationInput):
-            result.append(item)
+            result.append(AllocationInput(item.target, item.target_id, item.amount, index))
             continue
         item = dict(item) if isinstance(item, Mapping) else {}
         named = [
@@ -136,7 +138,7 @@ def parse_allocations(raw: Iterable[Any]) -> tuple[list[AllocationInput], dict[s
         if messages or amount is None:
             errors[f"allocations.{index}.amount"] = messages
             continue
-        result.append(AllocationInput(target, target_id, amount))
+        result.append(AllocationInput(target, target_id, amount, index))
     return result, errors
 
 
@@ -157,14 +159,14 @@ def open_amounts(
             .filter(pk__in=doc_ids, party_id=party_id, kind=spec.debit_kind)
             .values_list("pk", "open_amount")
         ):
-            found[("stock_document", pk)] = open_amount
+            found[("stock_document", pk)] = _decimal(open_amount)
     if order_ids:
         for pk, open_amount in (
             open_orders(spec)
             .filter(pk__in=order_ids, **{f"{spec.order_party_field}_id": party_id})
             .values_list("pk", "advance_open")
         ):
-            found[(spec.order_field, pk)] = open_amount
+            found[(spec.order_field, pk)] = _decimal(open_amount)
     return found
 
 
@@ -181,7 +183,8 @@ def _check_allocations(
     repeat a target, or that add up to more than the document's amount (`available`)."""
     seen: set[tuple[str, int]] = set()
     opens = open_amounts(spec, party_id, inputs) if party_id is not None else {}
-    for index, item in enumerate(inputs):
+    for position, item in enumerate(inputs):
+        index = item.index if item.index >= 0 else position
         key = (item.target, item.target_id)
         if item.target not in ("stock_document", spec.order_field):
             errors[f"allocations.{index}.target"] = [
@@ -351,7 +354,7 @@ def create_money_document(
         inputs, alloc_errors = parse_allocations(allocations)
         errors.update(alloc_errors)
         spec = BOOK_OF_MONEY_KIND.get(clean.get("kind") or "")
-        if spec is not None and not alloc_errors:
+        if spec is not None:
             party = clean.get("party")
             _check_allocations(
                 spec, party.pk if party else None, clean.get("amount"), inputs, errors
@@ -398,11 +401,8 @@ def update_money_document(
         inputs, alloc_errors = parse_allocations(allocations)
         errors.update(alloc_errors)
         spec = BOOK_OF_MONEY_KIND[current.kind]
-        if not alloc_errors:
-            party = clean.get("party")
-            _check_allocations(
-                spec, party.pk if party else None, clean.get("amount"), inputs, errors
-            )
+        party = clean.get("party")
+        _check_allocations(spec, party.pk if party else None, clean.get("amount"), inputs, errors)
         if errors:
             raise ValidationError(errors)
         for key in DOC_FIELDS:
@@ -613,7 +613,8 @@ def suggest_oldest_first(
             .order_by("date", "id")
             .values_list("pk", "open_amount")
         )
-        for pk, open_amount in docs:
+        for pk, raw in docs:
+            open_amount = _decimal(raw)
             if left <= 0:
                 break
             take = min(left, open_amount)

@@ -78,6 +78,7 @@ def post_stock(
     unit_cost: Any = 0,
     owner=None,
     tax_rate: Any = 0,
+    return_of=None,
 ) -> StockDocument:
     """A posted stock document of one line, and its party-ledger entry."""
     date = date or timezone.localdate()
@@ -96,6 +97,7 @@ def post_stock(
             warehouse=warehouse_of(org),
             order=order,
             purchase_order=purchase_order,
+            return_of=return_of,
             owner=owner,
             subtotal=total,
             total=total,
@@ -139,7 +141,7 @@ def reverse_stock(doc: StockDocument, date: datetime.date | None = None) -> Stoc
             warehouse=doc.warehouse,
             order=doc.order,
             reverses=doc,
-            total=doc.total,
+            total=-doc.total,
             posted_at=timezone.now(),
         )
         book, sign = BOOK_OF[doc.kind]
@@ -148,7 +150,7 @@ def reverse_stock(doc: StockDocument, date: datetime.date | None = None) -> Stoc
             party=doc.party,
             book=book,
             date=date,
-            amount=-sign * doc.total,
+            amount=sign * reversal.total,
             stock_document=reversal,
         )
         doc.status = StockDocument.Status.REVERSED

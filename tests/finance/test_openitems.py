@@ -195,3 +195,35 @@ def test_ageing_is_a_fixed_number_of_queries(org, django_assert_max_num_queries)
         rows = ageing_by_party("receivable", TODAY)
     assert len(rows) == 12
     assert all(r.balance == Decimal("60.00") for r in rows.values())
+
+
+def test_return_against_a_delivery_is_netted_on_it(org):
+    customer = make_customer(org)
+    delivery = post_stock(org, customer, "500.00", date=days_ago(20))
+    post_stock(org, customer, "120.00", kind=SK.SALES_RETURN, return_of=delivery, date=days_ago(5))
+
+    assert open_of(customer) == {("document", delivery.number): D(380)}
+    assert open_of(customer, as_of=days_ago(10)) == {("document", delivery.number): D(500)}
+    assert balance(customer) == D(380)
+
+
+def test_return_after_payment_leaves_a_credit_on_the_delivery(org):
+    customer = make_customer(org)
+    delivery = post_stock(org, customer, "500.00", date=days_ago(20))
+    receipt(org, customer, "500.00", allocations=[(delivery, "500.00")], date=days_ago(10))
+    post_stock(org, customer, "100.00", kind=SK.SALES_RETURN, return_of=delivery, date=days_ago(5))
+
+    assert open_of(customer) == {("document", delivery.number): D(-100)}
+    assert balance(customer) == D(-100)
+
+
+def test_reversing_a_reversal_restores_the_document(org):
+    customer = make_customer(org)
+    delivery = post_stock(org, customer, "500.00", date=days_ago(20))
+    first = reverse_stock(delivery, date=days_ago(10))
+    assert open_of(customer) == {}
+    reverse_stock(first, date=days_ago(5))
+
+    assert open_of(customer) == {("document", delivery.number): D(500)}
+    assert open_of(customer, as_of=days_ago(7)) == {}
+    assert balance(customer) == D(500)
