@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope
 
 from guanxi.finance.models import Allocation, MoneyDocument, PartyLedgerEntry
@@ -23,7 +24,7 @@ from tests.finance.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def state(org):

@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from guanxi.stock.models import StockDocument
 from tests.conftest import login
@@ -21,7 +22,7 @@ from tests.finance.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def ago(days: int) -> datetime.date:
