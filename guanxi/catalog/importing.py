@@ -279,9 +279,8 @@ class RowConverter:
                 with translation.override(language):
                     self.kind_lookup[normalise_header(str(label))] = str(value)
 
-    def convert(
-        self, number: int, cells: Sequence[str]
-    ) -> tuple[PreparedRow | None, list[RowProblem]]:
+    def convert(self, number: int, cells: Sequence[str]) -> tuple[PreparedRow, list[RowProblem]]:
+        """The row's values and its problems (the row is good when there are none)."""
         problems: list[RowProblem] = []
         values: dict[str, Any] = {}
         custom_raw: dict[str, Any] = {}
@@ -389,8 +388,6 @@ class RowConverter:
             for key, messages in error.message_dict.items():
                 for message in messages:
                     problem(key if key in COLUMN_BY_KEY else "", message)
-        if problems:
-            return None, problems
         return (
             PreparedRow(
                 row=number,
@@ -401,7 +398,7 @@ class RowConverter:
                 supplier_id=supplier.pk if supplier else None,
                 missing_required=missing_required,
             ),
-            [],
+            problems,
         )
 
 
@@ -462,8 +459,8 @@ def analyse(
         seen: dict[str, int] = {}
         for done, (number, cells) in enumerate(table.rows, start=1):
             row, problems = converter.convert(number, cells)
-            if row is not None:
-                code = row.values.get("code", "")
+            code = row.values.get("code", "")
+            if code:
                 code_label = column_label("code")
                 if code in seen:
                     problems.append(
@@ -522,7 +519,7 @@ def analyse(
                 analysis.error_rows.add(number)
                 if len(analysis.problems) < MAX_REPORTED:
                     analysis.problems.extend(problems)
-            elif row is not None:
+            else:
                 analysis.rows.append(row)
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done)
