@@ -25,6 +25,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    FloatField,
     Max,
     Min,
     Q,
@@ -33,7 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Round
+from django.db.models.functions import Cast, Coalesce, Round
 
 from guanxi.catalog.models import ProductCategory
 from guanxi.core.permissions import MembershipLike, visible
@@ -133,15 +134,17 @@ def ledger_lines(
 def ledger_totals(lines: QuerySet[StockDocumentLine]) -> dict[str, Decimal]:
     """Totals of the filtered ledger, in one aggregate query."""
     zero = Value(Decimal("0"), output_field=AMOUNT)
-    result = lines.order_by().aggregate(
-        quantity=Coalesce(Sum("signed_quantity"), Value(Decimal("0"), output_field=QTY)),
-        net=Coalesce(Sum("signed_net"), zero),
-        tax=Coalesce(Sum("signed_tax"), zero),
-        total=Coalesce(Sum("signed_total"), zero),
-        cost=Coalesce(Sum("signed_cost"), zero),
-        gross_profit=Coalesce(Sum("gross_profit"), zero),
-        count=Count("id"),
+    # Aggregate names must differ from the annotations they sum.
+    raw = lines.order_by().aggregate(
+        t_quantity=Coalesce(Sum("signed_quantity"), Value(Decimal("0"), output_field=QTY)),
+        t_net=Coalesce(Sum("signed_net"), zero),
+        t_tax=Coalesce(Sum("signed_tax"), zero),
+        t_total=Coalesce(Sum("signed_total"), zero),
+        t_cost=Coalesce(Sum("signed_cost"), zero),
+        t_gross_profit=Coalesce(Sum("gross_profit"), zero),
+        t_count=Count("id"),
     )
+    result: dict[str, Any] = {key[2:]: value for key, value in raw.items()}
     for key in ("net", "tax", "total", "cost", "gross_profit"):
         result[key] = Decimal(str(result[key])).quantize(Decimal("0.01"))
     result["quantity"] = Decimal(str(result["quantity"])).quantize(Decimal("0.001"))
@@ -180,7 +183,9 @@ def price_lines(
     if date_to:
         qs = qs.filter(document__date__lte=date_to)
     return qs.select_related("document", "document__party", "product").annotate(
-        net_unit_price=ExpressionWrapper(F("net_amount") / F("quantity"), output_field=PRICE)
+        net_unit_price=ExpressionWrapper(
+            Cast("net_amount", output_field=FloatField()) / F("quantity"), output_field=PRICE
+        )
     )
 
 
@@ -195,11 +200,14 @@ def price_summary(lines: QuerySet[StockDocumentLine], group: str) -> list[dict[s
         lines.order_by()
         .values("document__kind", *fields)
         .annotate(
-            count=Count("id"),
-            quantity=Sum("quantity"),
+            times=Count("id"),
+            total_quantity=Sum("quantity"),
             low=Min("net_unit_price"),
             high=Max("net_unit_price"),
-            average=ExpressionWrapper(Sum("net_amount") / Sum("quantity"), output_field=PRICE),
+            average=ExpressionWrapper(
+                Cast(Sum("net_amount"), output_field=FloatField()) / Sum("quantity"),
+                output_field=PRICE,
+            ),
             last=Max("document__date"),
         )
         .order_by("document__kind", f"{fields[1]}")
@@ -211,8 +219,8 @@ def price_summary(lines: QuerySet[StockDocumentLine], group: str) -> list[dict[s
                 "kind": row["document__kind"],
                 "id": row[fields[0]],
                 "name": row[fields[1]],
-                "count": row["count"],
-                "quantity": row["quantity"],
+                "count": row["times"],
+                "quantity": row["total_quantity"],
                 "low": _price(row["low"]),
                 "high": _price(row["high"]),
                 "average": _price(row["average"]),
