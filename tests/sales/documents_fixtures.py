@@ -14,6 +14,7 @@ from django_scopes import scope, scopes_disabled
 
 from guanxi.sales import documents_services as services
 from guanxi.stock.models import Warehouse
+from tests.activities.conftest import smtp_server  # a real SMTP server (aiosmtpd)
 from tests.activities.factories import make_contact, make_party
 from tests.catalog.factories import make_product
 from tests.factories import make_member
@@ -170,6 +171,7 @@ __all__ = [
     "printer",
     "purchase_order",
     "quote",
+    "smtp_server",
     "supplier",
     "toner",
     "warehouse",

@@ -14,7 +14,6 @@ from guanxi.activities.models import Activity
 from guanxi.catalog.services import void_product
 from guanxi.sales import pdf as pdf_module
 from guanxi.sales.models import Order, Quote, QuoteLine, SalesSettings
-from tests.activities.conftest import smtp_server  # noqa: F401 (a real SMTP server)
 from tests.conftest import login
 from tests.sales.documents_fixtures import *  # noqa: F403
 from tests.sales.documents_fixtures import in_scope, line, make_customer, make_quote
@@ -431,7 +430,7 @@ def test_send_form_is_prefilled(sales_client, quote):
     assert quote.number in page.context["form"].initial["subject"]
 
 
-def test_send_through_the_organisations_server(sales_client, quote, org, smtp_server, settings):  # noqa: F811
+def test_send_through_the_organisations_server(sales_client, quote, org, smtp_server, settings):
     port = settings.EMAIL_PORT
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # not used
     _use_org_server(org, port)
@@ -457,7 +456,7 @@ def test_send_falls_back_to_the_installation_and_html(
     sales_client,
     quote,
     smtp_server,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     monkeypatch.setattr(pdf_module, "_weasyprint", lambda: None)
     response = _send(sales_client, quote, attach="pdf", cc="boss@example.test")
