@@ -85,4 +85,4 @@ register_nav_item(
     )
 )
 
-from guanxi.sales import pipeline_demo, pipeline_tabs  # noqa: E402,F401
+from guanxi.sales import pipeline_demo, pipeline_search, pipeline_tabs  # noqa: E402,F401

@@ -344,3 +344,15 @@ def test_json_error_bodies_are_json(sales_client, opp):
     )
     assert response.status_code == 422
     assert json.loads(response.content)["ok"] is False
+
+
+def test_global_search_finds_visible_opportunities_and_leads(sales_client, org, sales_member, opp):
+    from tests.sales.pipeline_factories import make_lead
+
+    make_lead(org, sales_member.user, title="展会线索", company="海通贸易")
+    colleague = make_member(org, "sales", username="colleague")
+    make_opportunity(org, colleague.user, name="新办公楼别人的")
+    page = sales_client.get("/search/?q=新办公楼").content.decode()
+    assert "新办公楼设备采购" in page
+    assert "新办公楼别人的" not in page
+    assert "展会线索" in sales_client.get("/search/?q=海通").content.decode()
