@@ -19,8 +19,26 @@ from guanxi.web.forms import StyledFormMixin
 class SalesSettingsForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = SalesSettings
-        fields = ("credit_check", "big_deal_threshold", "quote_valid_days")
+        fields = (
+            "credit_check",
+            "big_deal_threshold",
+            "quote_valid_days",
+            # The mail server quotes are sent through (guanxi.sales.mail).
+            "smtp_host",
+            "smtp_port",
+            "smtp_username",
+            "smtp_password",
+            "smtp_use_tls",
+            "smtp_from",
+        )
+        widgets = {"smtp_password": forms.PasswordInput(render_value=False)}
         help_texts = {
+            "smtp_host": _(
+                "Quotes are e-mailed through this server. Leave empty to use the "
+                "installation's mail server."
+            ),
+            "smtp_password": _("Leave empty to keep the saved password."),
+            "smtp_from": _("The sender address of quotes (default: the installation's)."),
             "credit_check": _(
                 "What happens when a confirmed order would take a customer over its credit limit."
             ),
@@ -32,10 +50,18 @@ class SalesSettingsForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, read_only: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["smtp_port"].required = False  # empty: the SMTP default, 25
         if read_only:
             for field in self.fields.values():
                 field.disabled = True
 
+    def clean_smtp_port(self) -> int:
+        return self.cleaned_data.get("smtp_port") or 25
+
     def settings_data(self) -> dict[str, Any]:
-        """The cleaned values, as update_sales_settings takes them."""
-        return {name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data}
+        """The cleaned values, as update_sales_settings takes them (an empty password
+        field keeps the saved password)."""
+        data = {name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data}
+        if not data.get("smtp_password"):
+            data.pop("smtp_password", None)
+        return data
