@@ -15,9 +15,10 @@ from guanxi.parties.models import Party
 
 RECEIVABLE = PartyLedgerEntry.Book.RECEIVABLE
 PAYABLE = PartyLedgerEntry.Book.PAYABLE
+CENT = Decimal("0.01")
 
 
 def party_balance(party: Party, book: str = RECEIVABLE) -> Decimal:
     """Return the party's balance in `book` (positive: it owes us / we owe it)."""
     total = PartyLedgerEntry.objects.filter(party=party, book=book).aggregate(s=Sum("amount"))["s"]
-    return total if total is not None else Decimal("0.00")
+    return Decimal("0.00") if total is None else Decimal(total).quantize(CENT)

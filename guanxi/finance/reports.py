@@ -184,7 +184,7 @@ def balance_before(
     else:
         return ZERO
     total = qs.aggregate(s=Sum("amount"))["s"]
-    return total if total is not None else ZERO
+    return ZERO if total is None else Decimal(total).quantize(Decimal("0.01"))
 
 
 @dataclass
