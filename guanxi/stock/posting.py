@@ -959,11 +959,16 @@ def _consume_reservations(
 
 def _restore_reservations(
     original: StockDocument,
-    original_lines: Sequence[StockDocumentLine],
+    reversal_lines: Sequence[StockDocumentLine],
     levels: dict[tuple[int, int], StockLevel],
 ) -> None:
-    """Undo `_consume_reservations` (or redo it, for the reversal of a reversal)."""
-    touched = [line for line in original_lines if line.reservation_consumed and line.order_line_id]
+    """Undo what the original's delivery lines consumed of a pre-order's reservation.
+
+    The reversal's lines carry the negated `reservation_consumed`, so "consume" them:
+    a negative amount gives the reservation back (and the reversal of a reversal takes
+    it again, never below zero).
+    """
+    touched = [line for line in reversal_lines if line.reservation_consumed and line.order_line_id]
     if not touched:
         return
     order_lines = {
@@ -978,10 +983,9 @@ def _restore_reservations(
         key = (line.product_id, warehouse_id)
         if key not in levels:
             levels.update(_lock_levels(original.org_id, [key]))
-        levels[key].reserved = max(levels[key].reserved + line.reservation_consumed, ZERO)
-        OrderLine.objects.filter(pk=ol.pk).update(
-            reserved_quantity=F("reserved_quantity") + line.reservation_consumed
-        )
+        levels[key].reserved = max(levels[key].reserved - line.reservation_consumed, ZERO)
+        ol.reserved_quantity = max(ol.reserved_quantity - line.reservation_consumed, ZERO)
+        OrderLine.objects.filter(pk=ol.pk).update(reserved_quantity=ol.reserved_quantity)
 
 
 # --- the party ledger ------------------------------------------------------------------
