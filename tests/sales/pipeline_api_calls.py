@@ -25,7 +25,7 @@ def pipeline_calls(admin_api, sales_api, org, other_org) -> list[tuple]:
         stranger = Membership.objects.filter(org=other_org).first()
         team = Team.objects.filter(org=org).first()
     party = make_customer(org, sales, name="接口机会客户")
-    product = make_product(org, code="API-1", name="接口产品", price="100")
+    product = make_product(org, code="PIPE-API-1", name="接口产品", price="100")
     lead = make_lead(org, sales, title="接口线索", company="接口线索公司", phone="13600000000")
     spare = make_lead(org, sales, title="要转的", company="另一家新公司", phone="13600000001")
     twin = make_lead(org, sales, title="重名的", company="接口机会客户", phone="")
