@@ -1,9 +1,9 @@
 """Rows for the finance tests: customers, suppliers, products, posted stock documents
 and their party-ledger entries, and receipts/payments through the finance services.
 
-Stock documents are posted by `post_stock` below: a minimal stand-in that writes what
-stock posting writes into the party ledger (+total for a delivery or purchase receipt,
-−total for a return), so the finance rules can be tested on their own.
+Stock documents are drafted and posted by the stock app's own services
+(guanxi.stock.services.create_draft, guanxi.stock.posting.post_document /
+reverse_document), so these tests see exactly the party ledger that posting writes.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from django.utils import timezone
 from django_scopes import scope
 
 from guanxi.catalog.models import Product
-from guanxi.finance.models import PartyLedgerEntry
 from guanxi.finance.services import create_money_document, post_money_document
 from guanxi.parties.services import create_party
 from guanxi.sales.models import Order, PurchaseOrder
-from guanxi.stock.models import StockDocument, StockDocumentLine, Warehouse
+from guanxi.stock.models import StockDocument, Warehouse
 
 SK = StockDocument.Kind
 _numbers = count(1)
@@ -51,6 +50,7 @@ def make_supplier(org, name: str = "苏州精工机械厂", owner=None, **data: 
 
 
 def make_product(org, code: str | None = None, name: str = "不锈钢阀门", **data: Any) -> Product:
+    data.setdefault("allow_backorder", True)
     with scope(org=org.pk):
         return Product.objects.create(
             org=org, code=code or f"P{next(_numbers):05d}", name=name, **data
@@ -58,9 +58,9 @@ def make_product(org, code: str | None = None, name: str = "不锈钢阀门", **
 
 
 def warehouse_of(org) -> Warehouse:
-    with scope(org=org.pk):
-        found = Warehouse.objects.filter(org=org).first()
-        return found or Warehouse.objects.create(org=org, code="WH1", name="主仓库")
+    from guanxi.stock.services import ensure_default_warehouse
+
+    return ensure_default_warehouse(org)
 
 
 def post_stock(
@@ -80,82 +80,42 @@ def post_stock(
     tax_rate: Any = 0,
     return_of=None,
 ) -> StockDocument:
-    """A posted stock document of one line, and its party-ledger entry."""
+    """A stock document of one line for `total` (tax-free unless `tax_rate`), posted by
+    the stock posting service. A new product (backorders allowed, standard cost
+    `unit_cost`) is made unless one is given."""
+    from guanxi.stock.posting import post_document
+    from guanxi.stock.services import create_draft
+
     date = date or timezone.localdate()
-    total = D(total)
-    with scope(org=org.pk):
-        product = product or make_product(org)
-        qty = Decimal(str(quantity))
-        doc = StockDocument.objects.create(
-            org=org,
-            number=f"{kind[:2].upper()}-{next(_numbers):06d}",
-            kind=kind,
-            status=StockDocument.Status.POSTED,
-            date=date,
-            due_date=due_date,
-            party=party,
-            warehouse=warehouse_of(org),
-            order=order,
-            purchase_order=purchase_order,
-            return_of=return_of,
-            owner=owner,
-            subtotal=total,
-            total=total,
-            posted_at=timezone.now(),
-        )
-        StockDocumentLine.objects.create(
-            org=org,
-            document=doc,
-            product=product,
-            quantity=qty,
-            unit_price=D(total / qty) if qty else total,
-            tax_rate=Decimal(str(tax_rate)),
-            net_amount=total,
-            total_amount=total,
-            unit_cost=Decimal(str(unit_cost)),
-        )
-        book, sign = BOOK_OF[kind]
-        PartyLedgerEntry.objects.create(
-            org=org,
-            party=party,
-            book=book,
-            date=date,
-            due_date=due_date,
-            amount=sign * total,
-            stock_document=doc,
-        )
-    return doc
+    qty = Decimal(str(quantity))
+    product = product or make_product(org, allow_backorder=True, cost_price=Decimal(str(unit_cost)))
+    data = {
+        "kind": kind,
+        "date": date,
+        "party": party,
+        "warehouse": warehouse_of(org),
+        "order": order,
+        "purchase_order": purchase_order,
+        "return_of": return_of,
+        "due_date": due_date,
+    }
+    line = {
+        "product": product,
+        "quantity": qty,
+        "unit_price": D(Decimal(str(total)) / qty),
+        "tax_rate": Decimal(str(tax_rate)),
+    }
+    doc = create_draft(
+        org=org, user=owner, data={k: v for k, v in data.items() if v is not None}, lines=[line]
+    )
+    return post_document(doc, user=owner)
 
 
 def reverse_stock(doc: StockDocument, date: datetime.date | None = None) -> StockDocument:
-    """Reverse a posted stock document the way stock posting does."""
-    date = date or timezone.localdate()
-    with scope(org=doc.org_id):
-        reversal = StockDocument.objects.create(
-            org_id=doc.org_id,
-            number=f"RV-{next(_numbers):06d}",
-            kind=doc.kind,
-            status=StockDocument.Status.POSTED,
-            date=date,
-            party=doc.party,
-            warehouse=doc.warehouse,
-            order=doc.order,
-            reverses=doc,
-            total=-doc.total,
-            posted_at=timezone.now(),
-        )
-        book, sign = BOOK_OF[doc.kind]
-        PartyLedgerEntry.objects.create(
-            org_id=doc.org_id,
-            party=doc.party,
-            book=book,
-            date=date,
-            amount=sign * reversal.total,
-            stock_document=reversal,
-        )
-        doc.status = StockDocument.Status.REVERSED
-        doc.save(update_fields=["status"])
-    return reversal
+    """Reverse a posted stock document through the posting service."""
+    from guanxi.stock.posting import reverse_document
+
+    return reverse_document(doc, user=None, on=date or timezone.localdate())
 
 
 def make_order(org, party, total: Any, *, status=Order.Status.CONFIRMED, date=None) -> Order:

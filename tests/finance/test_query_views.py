@@ -11,7 +11,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scope
 
 from guanxi.stock.models import StockDocument
 from tests.conftest import login
@@ -36,11 +35,9 @@ def ago(days: int) -> datetime.date:
 
 def test_sales_ledger_signs_costs_and_totals(admin_client, org):
     customer = make_customer(org, "华联")
-    valve = make_product(org, "V-1", "阀门")
-    post_stock(org, customer, "1000.00", product=valve, quantity=10, unit_cost="60", date=ago(3))
-    post_stock(
-        org, customer, "100.00", kind=SK.SALES_RETURN, product=valve, quantity=1, unit_cost="60"
-    )
+    valve = make_product(org, "V-1", "阀门", cost_price=60)
+    post_stock(org, customer, "1000.00", product=valve, quantity=10, date=ago(3))
+    post_stock(org, customer, "100.00", kind=SK.SALES_RETURN, product=valve, quantity=1)
     post_stock(org, make_supplier(org), "500.00", kind=SK.PURCHASE_RECEIPT, product=valve)
 
     response = admin_client.get(reverse("finance:sales_ledger"))
@@ -64,13 +61,7 @@ def test_sales_ledger_signs_costs_and_totals(admin_client, org):
 def test_reversal_lines_cancel_in_the_ledger(admin_client, org):
     customer = make_customer(org)
     doc = post_stock(org, customer, "300.00", quantity=3)
-    reversal = reverse_stock(doc)
-    with scope(org=org.pk):
-        line = doc.lines.get()
-        line.pk = None
-        line.document = reversal
-        line.quantity, line.net_amount, line.total_amount = -3, D(-300), D(-300)
-        line.save()
+    reverse_stock(doc)
     response = admin_client.get(reverse("finance:sales_ledger"))
     assert response.context["totals"]["net"] == D(0)
     assert response.context["totals"]["count"] == 2
