@@ -16,6 +16,7 @@ from guanxi.sales import documents_services as services
 from guanxi.stock.models import Warehouse
 from tests.activities.conftest import smtp_server  # a real SMTP server (aiosmtpd)
 from tests.activities.factories import make_contact, make_party
+from tests.api.conftest import admin_api, admin_token, sales_api  # token clients
 from tests.catalog.factories import make_product
 from tests.factories import make_member
 
@@ -152,6 +153,8 @@ def purchase_order(admin_member, supplier, toner, warehouse):
 
 
 __all__ = [
+    "admin_api",
+    "admin_token",
     "contact",
     "customer",
     "foreign_customer",
@@ -171,6 +174,7 @@ __all__ = [
     "printer",
     "purchase_order",
     "quote",
+    "sales_api",
     "smtp_server",
     "supplier",
     "toner",
