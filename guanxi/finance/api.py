@@ -72,8 +72,6 @@ else:
     LedgerName = Literal["sales", "purchases"]
     PriceSide = Literal["sales", "purchases"]
 
-AMOUNT = {"max_digits": 14, "decimal_places": 2}
-
 
 def _membership(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
@@ -129,14 +127,14 @@ class AllocationIn(Schema):
     stock_document_id: int | None = Field(None, description="A delivery / purchase receipt.")
     order_id: int | None = Field(None, description="A confirmed sales order (an advance).")
     purchase_order_id: int | None = Field(None, description="A confirmed purchase order.")
-    amount: Decimal = Field(gt=0, **AMOUNT)
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
 
 
 class MoneyDocumentIn(Schema):
     kind: MoneyKind
     party_id: int = Field(description="A customer (receipt) or supplier (payment).")
     date: datetime.date
-    amount: Decimal = Field(gt=0, **AMOUNT)
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
     method: MoneyMethod = "bank"
     reference: str = Field("", max_length=100)
     notes: str = Field("", max_length=5000)
@@ -154,7 +152,7 @@ class MoneyDocumentPatch(Schema):
     version: int = Field(ge=1)
     party_id: int | None = None
     date: datetime.date | None = None
-    amount: Decimal | None = Field(None, gt=0, **AMOUNT)
+    amount: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
     method: MoneyMethod | None = None
     reference: str | None = Field(None, max_length=100)
     notes: str | None = Field(None, max_length=5000)

@@ -118,12 +118,11 @@ def _seed_receipts(org: Any, rng: random.Random, today: datetime.date) -> int:
         docs = by_party[party_id]
         habit = rng.random()
         if party_id in overdue:
-            # Leave deliveries unpaid from the one nearest the chosen age onwards.
+            # Deliveries of the last `age` + 30 days stay unpaid, so the oldest unpaid one
+            # lands in a different ageing bucket for each of these customers.
             age = (15, 45, 75, 120)[sorted(overdue).index(party_id) % 4]
-            cutoff = today - datetime.timedelta(days=age)
-            paid = [d for d in docs if d[1] < cutoff - datetime.timedelta(days=30)]
-            keep_from = len(paid)
-            docs = docs[:keep_from]
+            cutoff = today - datetime.timedelta(days=age + 30)
+            docs = [d for d in docs if d[1] < cutoff]
         if habit < 0.15 and party_id not in overdue:
             count += _round_sums(org, rng, today, party_id, docs)
             continue
@@ -135,15 +134,16 @@ def _seed_receipts(org: Any, rng: random.Random, today: datetime.date) -> int:
             )
             if pay_day > today:
                 continue
-            paid = _money(amount * Decimal(rng.choice(("0.5", "0.6", "0.8")))) if partly else amount
+            share = Decimal(rng.choice(("0.5", "0.6", "0.8")))
+            paid_amount = _money(amount * share) if partly else amount
             _receive(
                 org,
                 kind="receipt",
                 party_id=party_id,
                 owner_id=owner_id,
                 day=pay_day,
-                amount=paid,
-                allocations=[{"stock_document": pk, "amount": paid}],
+                amount=paid_amount,
+                allocations=[{"stock_document": pk, "amount": paid_amount}],
                 rng=rng,
             )
             count += 1

@@ -212,7 +212,7 @@ def _earlier(prefix: str = "") -> Q:
     )
 
 
-def document_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[StockDocument]:
+def document_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[Any]:
     """The book's documents alive as of `as_of`, annotated with `open_amount` (signed).
 
     A delivery's due part is its total less the allocations to it and less the returns
@@ -276,7 +276,7 @@ def document_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[StockDocume
     )
 
 
-def on_account_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[MoneyDocument]:
+def on_account_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[Any]:
     """Receipts (payments) alive as of `as_of` with an unallocated part, as a negative
     `open_amount`."""
     allocated = Coalesce(
@@ -411,6 +411,8 @@ def party_open_items(
     spec = BOOKS[book]
     as_of = as_of or today()
     items: list[OpenItem] = []
+    doc: Any
+    money: Any
     for doc in document_items(spec, as_of).filter(party_id=party_id):
         items.append(
             OpenItem(
@@ -511,7 +513,8 @@ def open_item_rows(
         money.order_by().values(pid=F("party_id"), d=F("date"), due=no_due, amt=F("open_amount")),
         orders.order_by().values(pid=F(order_party), d=F("date"), due=no_due, amt=F("open_amount")),
     ]
-    sqls, params = [], []
+    sqls: list[str] = []
+    params: list[Any] = []
     for part in parts:
         sql, part_params = part.query.get_compiler(using=part.db).as_sql()
         sqls.append(f"SELECT * FROM ({sql}) AS p{len(sqls)}")  # noqa: S608 (compiled ORM SQL)
@@ -569,7 +572,8 @@ def open_amount_of_document(document: StockDocument, as_of: datetime.date = LATE
     """What is still open on one delivery or purchase receipt (0 when settled or dead)."""
     book = RECEIVABLE if document.kind in (SK.SALES_DELIVERY, SK.SALES_RETURN) else PAYABLE
     spec = BOOKS[book]
-    found = document_items(spec, as_of).filter(pk=document.pk).values_list("open_amount", flat=True)
+    items: Any = document_items(spec, as_of).filter(pk=document.pk)
+    found = items.values_list("open_amount", flat=True)
     return _decimal(next(iter(found), ZERO))
 
 
@@ -606,11 +610,12 @@ def allocation_candidates(spec: BookSpec, party_id: int) -> list[Candidate]:
     """The party's open deliveries (purchase receipts), oldest first, then its orders
     that may take an advance. Drafts do not count: their allocations settle nothing yet."""
     result = []
-    docs = (
+    docs: Any = (
         document_items(spec, LATEST)
         .filter(party_id=party_id, kind=spec.debit_kind)
         .order_by("date", "id")
     )
+    doc: Any
     for doc in docs:
         if doc.open_amount <= 0:
             continue

@@ -115,7 +115,7 @@ def ageing_summary(
             )
         }
         for row in rows:
-            info = names.get(row.party_id, {})
+            info: Any = names.get(row.party_id, {})
             row.extra = {
                 "name": info.get("short_name") or info.get("name") or "",
                 "full_name": info.get("name") or "",
@@ -212,6 +212,8 @@ def statement_rows(entries: list[PartyLedgerEntry], opening: Decimal) -> list[St
     balance = opening
     for entry in entries:
         balance += entry.amount
+        doc: Any
+        money: Any
         if entry.stock_document_id:
             doc = entry.stock_document
             label: Any = doc.get_kind_display()

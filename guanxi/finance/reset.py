@@ -88,7 +88,7 @@ def _rows(model: type[models.Model], org_id: int) -> Any:
 
 def preview(org: Organisation | int) -> dict[str, int]:
     """How many rows of each kind a reset would delete now."""
-    org_id = int(getattr(org, "pk", org))
+    org_id = org.pk if isinstance(org, Organisation) else int(org)
     return {label: _rows(_model(label), org_id).count() for label in CLEARED}
 
 

@@ -92,6 +92,7 @@ def allocation_rows(document: MoneyDocument) -> list[dict[str, Any]]:
 
     spec = BOOK_OF_MONEY_KIND[document.kind]
     rows = []
+    target: Any
     for allocation in document.allocations.all():
         if allocation.stock_document_id:
             target = allocation.stock_document

@@ -130,7 +130,7 @@ def parse_allocations(raw: Iterable[Any]) -> tuple[list[AllocationInput], dict[s
             continue
         target, value = named[0]
         try:
-            target_id = int(getattr(value, "pk", value))
+            target_id = int(getattr(value, "pk", value))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             errors[f"allocations.{index}.target"] = [_("Choose a document of this party.")]
             continue
@@ -154,11 +154,10 @@ def open_amounts(
     order_ids = [i.target_id for i in inputs if i.target == spec.order_field]
     found: dict[tuple[str, int], Decimal] = {}
     if doc_ids:
-        for pk, open_amount in (
-            document_items(spec, LATEST)
-            .filter(pk__in=doc_ids, party_id=party_id, kind=spec.debit_kind)
-            .values_list("pk", "open_amount")
-        ):
+        docs: Any = document_items(spec, LATEST).filter(
+            pk__in=doc_ids, party_id=party_id, kind=spec.debit_kind
+        )
+        for pk, open_amount in docs.values_list("pk", "open_amount"):
             found[("stock_document", pk)] = _decimal(open_amount)
     if order_ids:
         for pk, open_amount in (
@@ -434,7 +433,7 @@ def _lock_targets(document: MoneyDocument, inputs: Sequence[AllocationInput]) ->
     for target, model in models.items():
         ids = sorted(i.target_id for i in inputs if i.target == target)
         if ids:
-            manager = getattr(model, "all_objects", model.objects)
+            manager: Any = getattr(model, "all_objects", model.objects)
             list(manager.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
 
 
@@ -604,12 +603,12 @@ def suggest_oldest_first(
         left = _money(amount).quantize(CENT, rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError, TypeError):
         return []
-    party_id = int(getattr(party, "pk", party))
+    party_id = party.pk if isinstance(party, Party) else int(party)
     result: list[AllocationInput] = []
     with org_scope(org):
+        items: Any = document_items(spec, LATEST)
         docs = (
-            document_items(spec, LATEST)
-            .filter(party_id=party_id, kind=spec.debit_kind, open_amount__gt=0)
+            items.filter(party_id=party_id, kind=spec.debit_kind, open_amount__gt=0)
             .order_by("date", "id")
             .values_list("pk", "open_amount")
         )
