@@ -6,6 +6,7 @@ field errors are put back on these forms by `add_service_errors`.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -71,6 +72,7 @@ PRODUCT_SECTIONS: list[tuple[str, Promise, list[str]]] = [
 MODEL_FIELDS = [name for _key, _title, names in PRODUCT_SECTIONS for name in names]
 FOREIGN_KEYS = {"category", "brand", "preferred_supplier"}
 WIDE = {"description", "image"}
+OPTIONAL_ZERO = ("cost_price", "warranty_months", "reorder_level", "reorder_quantity")
 
 
 class _CategoryChoiceField(forms.ModelChoiceField):
@@ -84,13 +86,13 @@ class ProductForm(CustomFieldsMixin, StyledFormMixin, forms.ModelForm):
     custom_target = CustomField.Target.PRODUCT
     # Declared rather than generated: a generated field would query its (org-scoped)
     # model when the class is built, outside any organisation.
-    category = _CategoryChoiceField(label=_("category"), queryset=None, required=False)
-    brand = forms.ModelChoiceField(label=_("brand"), queryset=None, required=False)
+    category = _CategoryChoiceField(label=_("Category"), queryset=None, required=False)
+    brand = forms.ModelChoiceField(label=_("Brand"), queryset=None, required=False)
     preferred_supplier = forms.ModelChoiceField(
-        label=_("preferred supplier"), queryset=None, required=False
+        label=_("Preferred supplier"), queryset=None, required=False
     )
     image = forms.ImageField(
-        label=_("image"),
+        label=_("Image"),
         required=False,
         help_text=_("A JPEG, PNG, GIF or WebP picture, at most 5 MB."),
         widget=forms.ClearableFileInput(
@@ -119,6 +121,10 @@ class ProductForm(CustomFieldsMixin, StyledFormMixin, forms.ModelForm):
         self.org = org
         if instance.pk:
             self.initial.setdefault("version", instance.version)
+            # Declared fields are not filled from the instance by ModelForm.
+            for name in ("category", "brand", "preferred_supplier"):
+                self.initial.setdefault(name, getattr(instance, f"{name}_id"))
+            self.initial.setdefault("image", instance.image)
         self.fields["category"].queryset = ProductCategory.objects.filter(org=org).order_by("path")
         self.fields["brand"].queryset = Brand.objects.filter(org=org).order_by("name")
         suppliers = Party.objects.filter(org=org, is_supplier=True)
@@ -126,6 +132,9 @@ class ProductForm(CustomFieldsMixin, StyledFormMixin, forms.ModelForm):
             suppliers = suppliers | Party.objects.filter(pk=instance.preferred_supplier_id)
         self.fields["preferred_supplier"].queryset = suppliers.order_by("short_name", "id")
         self.fields["code"].required = True
+        # Empty means none: no warranty, no reorder level, no standard cost yet.
+        for name in OPTIONAL_ZERO:
+            self.fields[name].required = False
         self.add_custom_fields(org, instance.custom_data or {})
 
     def _post_clean(self) -> None:
@@ -156,6 +165,9 @@ class ProductForm(CustomFieldsMixin, StyledFormMixin, forms.ModelForm):
             and hasattr(image, "content_type")
         ):
             data["image"] = image
+        for name in OPTIONAL_ZERO:
+            if name in data and data[name] is None:
+                data[name] = 0 if name == "warranty_months" else Decimal("0")
         for name in ("model", "spec", "barcode", "warranty_type", "description"):
             if data.get(name) is None and name in data:
                 data[name] = ""

@@ -556,3 +556,38 @@ def test_sales_cannot_bulk_change(sales_client, org):
         reverse("catalog:product_bulk"), {"action": "void", "ids": [product.pk]}
     )
     assert response.status_code == 403
+
+
+def test_edit_form_keeps_category_brand_supplier_and_image(admin_client, org, png_upload):
+    category = make_category(org, "打印机")
+    brand = make_brand(org, "惠普")
+    supplier = make_party(org, name="上海办公设备供应商", is_supplier=True)
+    product = make_product(
+        org, category=category, brand=brand, preferred_supplier=supplier, image=png_upload
+    )
+    image_name = product.image.name
+    response = admin_client.get(reverse("catalog:product_edit", args=[product.pk]))
+    form = response.context["form"]
+    assert form["category"].value() == category.pk
+    assert form["brand"].value() == brand.pk
+    assert form["preferred_supplier"].value() == supplier.pk
+    assert b'data-testid="current-image"' in response.content
+    # Saving what the form shows changes only what the user changed.
+    data = {
+        name: form[name].value()
+        for name in form.fields
+        if form[name].value() is not None and form[name].value() is not False and name != "image"
+    }
+    data["name"] = "改了名字"
+    data["reorder_quantity"] = ""  # empty means zero
+    response = admin_client.post(reverse("catalog:product_edit", args=[product.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    product.refresh_from_db()
+    assert product.name == "改了名字"
+    assert (product.category, product.brand, product.preferred_supplier) == (
+        category,
+        brand,
+        supplier,
+    )
+    assert product.image.name == image_name
+    assert product.reorder_quantity == 0
