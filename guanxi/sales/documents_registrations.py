@@ -101,3 +101,5 @@ def purchase_orders_tab(request: HttpRequest, party: Any) -> Tab | None:
 register_party_tab(PartyTabProvider(key="quotes", order=42, tab=quotes_tab))
 register_party_tab(PartyTabProvider(key="orders", order=44, tab=orders_tab))
 register_party_tab(PartyTabProvider(key="purchase_orders", order=46, tab=purchase_orders_tab))
+
+from guanxi.sales import documents_demo  # noqa: E402,F401 (registers the demo seeder)
