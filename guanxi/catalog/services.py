@@ -261,6 +261,13 @@ def validate_product(product: Product, *, check_code: bool = True) -> None:
         raise ValidationError(errors)
 
 
+def _by(product: Product, actor: Any) -> None:
+    """Name the actor in the history row (pages get it from the request; the API, jobs
+    and the demo do not have one)."""
+    if getattr(actor, "pk", None):
+        product._history_user = actor  # type: ignore[attr-defined]
+
+
 def _refresh(product: Product) -> None:
     product.search_text = product_search_text(product)
 
@@ -273,6 +280,7 @@ def create_product(*, org: Organisation, actor: Any, data: dict[str, Any]) -> Pr
     """Create a product. Raise ValidationError with field messages; nothing is saved."""
     with org_scope(org):
         product = Product(org=org)
+        _by(product, actor)
         _apply(product, data)
         _prepare_image(product, data)
         _refresh(product)
@@ -287,6 +295,7 @@ def update_product(
 ) -> Product:
     """Change a product. Raise ValidationError, StaleEdit (someone saved it meanwhile)."""
     with org_scope(product.org_id):
+        _by(product, actor)
         _apply(product, data)
         if (
             data.get("image")
@@ -304,6 +313,7 @@ def update_product(
 def void_product(*, product: Product, actor: Any, expected_version: int | None = None) -> Product:
     """Void (作废) a product: it stays on old documents but leaves pickers and new ones."""
     with org_scope(product.org_id):
+        _by(product, actor)
         if product.is_voided:
             return product
         product.is_voided = True
@@ -324,6 +334,7 @@ def restore_product(
 ) -> Product:
     """Bring a voided product back into use."""
     with org_scope(product.org_id):
+        _by(product, actor)
         if not product.is_voided:
             return product
         product.is_voided = False
@@ -381,6 +392,7 @@ def deletion_blocker(product: Product) -> str | None:
 def delete_product(*, product: Product, actor: Any) -> Product:
     """Move a product to the recycle bin. Raise DeletionRefused while it is in use."""
     with org_scope(product.org_id):
+        _by(product, actor)
         move_to_recycle_bin(obj=product, actor=actor)
     return product
 
@@ -388,6 +400,7 @@ def delete_product(*, product: Product, actor: Any) -> Product:
 @transaction.atomic
 def undelete_product(*, product: Product, actor: Any) -> Product:
     with org_scope(product.org_id):
+        _by(product, actor)
         restore_from_recycle_bin(obj=product, actor=actor)
     return product
 
@@ -415,6 +428,7 @@ def restore_product_version(
         _refresh(obj)
 
     with org_scope(product.org_id):
+        _by(product, actor)
         restore_version(
             obj=product,
             history_id=history_id,
@@ -438,6 +452,7 @@ def file_products_in_category(
         raise InvalidProduct(_("Choose a category of your organisation."), field="category")
     with org_scope(org_id):
         for product in products:
+            _by(product, actor)
             product.category = category
             product.version += 1
             product.save(update_fields=["category", "version", "updated_at"])

@@ -266,3 +266,11 @@ def test_file_in_category(org, other_org):
         file_products_in_category(
             products=products, category=make_category(other_org, "别家"), actor=None
         )
+
+
+def test_history_names_the_actor_without_a_request(org, admin_member):
+    product = make_product(org, actor=admin_member.user)
+    void_product(product=product, actor=admin_member.user)
+    with scope(org=org.pk):
+        users = {h.history_user for h in product.history.all()}
+    assert users == {admin_member.user}
