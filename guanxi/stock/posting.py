@@ -312,6 +312,9 @@ def _header_errors(document: StockDocument) -> dict[str, list[str]]:
             errors["order"] = [_("Only confirmed orders can be delivered or returned.")]
         elif document.party_id is not None and order.party_id != document.party_id:
             errors["order"] = [_("The order belongs to another customer.")]
+    if document.return_of_id is not None and document.return_of is not None:
+        if document.return_of.status != Status.POSTED:
+            errors["return_of"] = [_("The document returned against is no longer posted.")]
     if document.purchase_order_id is not None and document.purchase_order is not None:
         po = document.purchase_order
         if po.status in {PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED}:
@@ -1034,7 +1037,9 @@ def _warehouse_names(document: StockDocument) -> dict[int, str]:
 def _lock_document(document: StockDocument) -> StockDocument:
     return (
         StockDocument.objects.select_for_update(of=("self",))
-        .select_related("warehouse", "to_warehouse", "party", "order", "purchase_order", "org")
+        .select_related(
+            "warehouse", "to_warehouse", "party", "order", "purchase_order", "return_of", "org"
+        )
         .get(pk=document.pk)
     )
 

@@ -61,3 +61,7 @@ def install(org):
 @pytest.fixture
 def cable(org):
     return stocked(org, name="数据线", code="CB-01", allow_backorder=True)
+
+
+# The API's token clients (tests/api/conftest.py), for the stock API tests.
+from tests.api.conftest import admin_api, admin_token, sales_api  # noqa: E402,F401
