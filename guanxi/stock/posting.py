@@ -312,9 +312,12 @@ def _header_errors(document: StockDocument) -> dict[str, list[str]]:
             errors["order"] = [_("Only confirmed orders can be delivered or returned.")]
         elif document.party_id is not None and order.party_id != document.party_id:
             errors["order"] = [_("The order belongs to another customer.")]
-    if document.return_of_id is not None and document.return_of is not None:
-        if document.return_of.status != Status.POSTED:
-            errors["return_of"] = [_("The document returned against is no longer posted.")]
+    if (
+        document.return_of_id is not None
+        and document.return_of is not None
+        and document.return_of.status != Status.POSTED
+    ):
+        errors["return_of"] = [_("The document returned against is no longer posted.")]
     if document.purchase_order_id is not None and document.purchase_order is not None:
         po = document.purchase_order
         if po.status in {PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED}:
