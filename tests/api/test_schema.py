@@ -16,11 +16,16 @@ from jsonschema import Draft202012Validator
 from guanxi.api.management.commands.export_openapi import openapi_document, render
 from tests.activities.api_calls import activity_calls
 from tests.api.conftest import API, english
+from tests.catalog.api_calls import all_catalog_calls
 from tests.core.attachment_api_calls import attachment_calls
 from tests.core.fields_api_calls import custom_field_calls
 from tests.factories import make_member
+from tests.finance.api_calls import finance_calls
 from tests.parties.api_calls import party_calls
 from tests.parties.exchange_api_calls import exchange_calls
+from tests.sales.documents_api_calls import documents_calls
+from tests.sales.pipeline_api_calls import pipeline_calls
+from tests.stock.api_calls import stock_calls
 
 COMMITTED = Path(settings.BASE_DIR) / "openapi.json"
 
@@ -148,6 +153,11 @@ def calls(admin_api, sales_api, admin_member, sales_member, team, org, other_org
         *party_calls(admin_api, sales_api, org, other_org),
         *exchange_calls(admin_api, sales_api, org, other_org),
         *attachment_calls(admin_api, sales_api, org, other_org),
+        *all_catalog_calls(admin_api, sales_api, org, other_org),
+        *pipeline_calls(admin_api, sales_api, org, other_org),
+        *documents_calls(admin_api, sales_api, org, other_org),
+        *stock_calls(admin_api, sales_api, org, other_org),
+        *finance_calls(admin_api, sales_api, org, other_org),
     ]
 
 
