@@ -115,10 +115,8 @@ def filter_products(
 def active_filter_count(form: ProductFilterForm) -> int:
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
-    count = sum(1 for key in ("category", "brand", "kind") if data.get(key))
-    if data.get("status") and data["status"] != Status.ACTIVE:
-        count += 1
-    return count
+    # The category has the tree and the status its tabs: neither counts here.
+    return sum(1 for key in ("brand", "kind") if data.get(key))
 
 
 # --- sorting and keyset pages -----------------------------------------------------------
