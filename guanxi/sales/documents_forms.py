@@ -50,7 +50,12 @@ class LineForm(StyledFormMixin, forms.Form):
             }
         ),
     )
-    description = forms.CharField(label=_("Description"), required=False, max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("Description (optional)")}),
+    )
     quantity = forms.CharField(
         label=_("Quantity"), required=False, widget=_number_input(**{"data-line-quantity": ""})
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -229,22 +231,31 @@ def price_preview(request: HttpRequest) -> JsonResponse:
                 "discount": f"{line.discount:.2f}",
             }
             if purchase:
-                row["unit_price"] = (
-                    f"{discounted_unit_price(data[price_key] or '0', data['discount_percent'] or '0'):.2f}"
+                unit = discounted_unit_price(
+                    data[price_key] or "0", data["discount_percent"] or "0"
                 )
+                row["unit_price"] = f"{unit:.2f}"
+            row["display"] = {key: _shown(value) for key, value in row.items()}
             rows[str(number)] = row
     totals = document_totals(amounts)
+    total_values = {
+        "subtotal": f"{totals.subtotal:.2f}",
+        "discount_total": f"{totals.discount_total:.2f}",
+        "tax_total": f"{totals.tax_total:.2f}",
+        "total": f"{totals.total:.2f}",
+    }
     return JsonResponse(
         {
             "lines": rows,
-            "totals": {
-                "subtotal": f"{totals.subtotal:.2f}",
-                "discount_total": f"{totals.discount_total:.2f}",
-                "tax_total": f"{totals.tax_total:.2f}",
-                "total": f"{totals.total:.2f}",
-            },
+            "totals": total_values,
+            "totals_display": {key: _shown(value) for key, value in total_values.items()},
         }
     )
+
+
+def _shown(value: str) -> str:
+    """An amount as the pages show it in the member's language (like floatformat:"2g")."""
+    return number_format(Decimal(value), decimal_pos=2, force_grouping=True)
 
 
 @login_required

@@ -358,15 +358,29 @@ def test_price_preview(sales_client, printer):
         "lines-2-tax_rate": "0",
     }
     answer = sales_client.post(reverse("sales:document_price_preview"), data).json()
-    assert answer["lines"]["0"] == {
-        "net": "179.98",
-        "tax": "23.40",
-        "total": "203.38",
-        "discount": "20.00",
-    }
+    row = answer["lines"]["0"]
+    assert (row["net"], row["tax"], row["total"], row["discount"]) == (
+        "179.98",
+        "23.40",
+        "203.38",
+        "20.00",
+    )
+    assert row["display"]["total"] == "203.38"
     assert "discount_percent" in answer["lines"]["1"]["errors"]
     assert "unit_price" in answer["lines"]["2"]["errors"]  # three decimals
     assert answer["totals"]["total"] == "203.38"
+    big = sales_client.post(
+        reverse("sales:document_price_preview"),
+        {
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-product": printer.pk,
+            "lines-0-quantity": "3",
+            "lines-0-unit_price": "1999",
+            "lines-0-tax_rate": "0",
+        },
+    ).json()
+    assert big["totals_display"]["total"] == "5,997.00"  # as the English pages show it
     purchase = sales_client.post(
         reverse("sales:document_price_preview"),
         {

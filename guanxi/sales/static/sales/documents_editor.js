@@ -57,7 +57,7 @@
         const line = answer.lines[row.dataset.index];
         const cells = {
           net: row.querySelector("[data-line-net]"),
-          tax: row.querySelector("[data-line-tax]"),
+          tax: row.querySelector("[data-line-tax-amount]"),
           total: row.querySelector("[data-line-total]"),
           unit: row.querySelector("[data-line-unit]"),
         };
@@ -69,17 +69,19 @@
           }
           continue;
         }
-        cells.net.textContent = formatMoney(line.net);
-        cells.tax.textContent = formatMoney(line.tax);
-        cells.total.textContent = formatMoney(line.total);
+        const shown = line.display || {};
+        cells.net.textContent = shown.net || formatMoney(line.net);
+        cells.tax.textContent = shown.tax || formatMoney(line.tax);
+        cells.total.textContent = shown.total || formatMoney(line.total);
         cells.total.title = "";
         if (cells.unit && line.unit_price !== undefined) {
-          cells.unit.textContent = formatMoney(line.unit_price);
+          cells.unit.textContent = shown.unit_price || formatMoney(line.unit_price);
         }
       }
+      const totalsShown = answer.totals_display || {};
       for (const [key, value] of Object.entries(answer.totals)) {
         const cell = form.querySelector(`[data-total="${key}"]`);
-        if (cell) cell.textContent = formatMoney(value);
+        if (cell) cell.textContent = totalsShown[key] || formatMoney(value);
       }
       form.dataset.previewed = String(seq);
     };
@@ -100,6 +102,8 @@
       const price = row.querySelector("[data-line-price]");
       price.value = purchase ? product.cost_price : product.list_price;
       row.querySelector("[data-line-tax]").value = product.tax_rate;
+      const discount = row.querySelector("[data-line-discount]");
+      if (!discount.value) discount.value = "0";
       const quantity = row.querySelector("[data-line-quantity]");
       if (!quantity.value) quantity.value = "1";
       closeResults(row);
