@@ -319,7 +319,7 @@ class QuoteForm(_PartyPickingForm):
         }
 
 
-def _warehouse_choices(org_id: int) -> list[tuple[str, str]]:
+def _warehouse_choices(org_id: int) -> list[tuple[str, Any]]:
     from guanxi.stock.models import Warehouse
 
     rows = Warehouse.objects.filter(org_id=org_id, is_active=True).order_by("code", "id")

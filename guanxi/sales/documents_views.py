@@ -224,7 +224,7 @@ def price_preview(request: HttpRequest) -> JsonResponse:
                 data["tax_rate"] or "0",
             )
             amounts.append(line)
-            row = {
+            row: dict[str, Any] = {
                 "net": f"{line.net:.2f}",
                 "tax": f"{line.tax:.2f}",
                 "total": f"{line.total:.2f}",
@@ -642,7 +642,8 @@ def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect(quote.get_absolute_url())
     else:
-        to = quote.contact.email if quote.contact_id and quote.contact.email else quote.party.email
+        contact = quote.contact
+        to = contact.email if contact is not None and contact.email else quote.party.email
         form = SendQuoteForm(
             initial={
                 "to": to,
