@@ -74,7 +74,7 @@ def _renamed(error: ValidationError) -> ValidationError:
 # --- schemas -----------------------------------------------------------------------------
 
 
-class RefOut(Schema):
+class CatalogRefOut(Schema):
     id: int
     name: str
 
@@ -86,10 +86,10 @@ class ProductOut(Schema):
     model: str
     spec: str
     unit: str
-    kind: Product.Kind = Field(description="`service`: a non-stock item, always available.")
-    category: RefOut | None
+    kind: KindParam = Field(description="`service`: a non-stock item, always available.")
+    category: CatalogRefOut | None
     category_path: list[str] = Field(description="Names from the big class down.")
-    brand: RefOut | None
+    brand: CatalogRefOut | None
     list_price: Decimal
     cost_price: Decimal = Field(description="Standard cost, until receipts set the average.")
     tax_rate: Decimal = Field(description="Per cent, e.g. 13.00.")
@@ -102,7 +102,7 @@ class ProductOut(Schema):
     warranty_months: int
     reorder_level: Decimal
     reorder_quantity: Decimal
-    preferred_supplier: RefOut | None
+    preferred_supplier: CatalogRefOut | None
     is_voided: bool = Field(description="Voided (作废) products cannot go on new documents.")
     voided_at: datetime | None
     custom_data: dict[str, Any] = Field(description="Custom field values by key.")
@@ -179,7 +179,7 @@ class ProductPatch(_ProductFields):
     name: str | None = Field(None, max_length=200)
 
 
-class VersionIn(Schema):
+class ProductVersionIn(Schema):
     version: int | None = Field(None, ge=1, description="Refuse (409) if the product changed.")
 
 
@@ -198,13 +198,13 @@ class ProductFilterQuery(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
-class ComponentOut(Schema):
+class ProductComponentOut(Schema):
     id: int
     component_id: int
     component_code: str
     component_name: str
     unit: str
-    relation: ProductComponent.Relation
+    relation: RelationParam
     quantity: Decimal
 
     @staticmethod
@@ -220,34 +220,34 @@ class ComponentOut(Schema):
         return obj.component.unit
 
 
-class ComponentIn(Schema):
+class ProductComponentIn(Schema):
     component_id: int
     quantity: Decimal = Field(Decimal("1"), gt=0, max_digits=14, decimal_places=3)
     relation: RelationParam = "bundle"
 
 
-class ComponentPatch(Schema):
+class ProductComponentPatch(Schema):
     quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=3)
 
 
-class CategoryOut(Schema):
+class ProductCategoryOut(Schema):
     id: int
     name: str
     depth: int = Field(description="1 for a big class, 2 for a small class …")
     parent_id: int | None
 
 
-class CategoryIn(Schema):
+class ProductCategoryIn(Schema):
     name: str = Field(max_length=100)
     parent_id: int | None = Field(None, description="Add under this category.")
     after_id: int | None = Field(None, description="Add right after this category.")
 
 
-class CategoryPatch(Schema):
+class ProductCategoryPatch(Schema):
     name: str = Field(max_length=100)
 
 
-class CategoryMoveIn(Schema):
+class ProductCategoryMoveIn(Schema):
     target_id: int
     position: Literal["first-child", "last-child", "left", "right"] = "last-child"
 
@@ -408,7 +408,7 @@ def patch_product(request: HttpRequest, id: int, payload: ProductPatch) -> Produ
 
 
 @router.post("/products/{id}/void", response={200: ProductOut, **WRITE_ERRORS})
-def void_product_endpoint(request: HttpRequest, id: int, payload: VersionIn) -> Product:
+def void_product_endpoint(request: HttpRequest, id: int, payload: ProductVersionIn) -> Product:
     """Void (作废) a product: it stays on old documents but cannot go on new ones."""
     product = _product(request, id, CHANGE)
     void_product(product=product, actor=request.user, expected_version=payload.version)
@@ -416,7 +416,7 @@ def void_product_endpoint(request: HttpRequest, id: int, payload: VersionIn) -> 
 
 
 @router.post("/products/{id}/restore", response={200: ProductOut, **WRITE_ERRORS})
-def restore_product_endpoint(request: HttpRequest, id: int, payload: VersionIn) -> Product:
+def restore_product_endpoint(request: HttpRequest, id: int, payload: ProductVersionIn) -> Product:
     """Bring a voided product back into use."""
     product = _product(request, id, CHANGE)
     restore_product(product=product, actor=request.user, expected_version=payload.version)
@@ -434,15 +434,15 @@ def delete_product_endpoint(request: HttpRequest, id: int) -> Status[None]:
 # --- components ----------------------------------------------------------------------------
 
 
-@router.get("/products/{id}/components", response={200: list[ComponentOut], **READ_ERRORS})
+@router.get("/products/{id}/components", response={200: list[ProductComponentOut], **READ_ERRORS})
 def list_components(request: HttpRequest, id: int) -> list[ProductComponent]:
     """A bundle's contents and a product's parts."""
     return components_of(_product(request, id))
 
 
-@router.post("/products/{id}/components", response={201: ComponentOut, **WRITE_ERRORS})
+@router.post("/products/{id}/components", response={201: ProductComponentOut, **WRITE_ERRORS})
 def add_component_endpoint(
-    request: HttpRequest, id: int, payload: ComponentIn
+    request: HttpRequest, id: int, payload: ProductComponentIn
 ) -> Status[ProductComponent]:
     """Add a product to a bundle (or as a part). Adding it again raises the quantity;
     a bundle that would contain itself, directly or not, answers 400."""
@@ -465,9 +465,11 @@ def _line(product: Product, line_id: int) -> ProductComponent:
     )
 
 
-@router.patch("/products/{id}/components/{line_id}", response={200: ComponentOut, **WRITE_ERRORS})
+@router.patch(
+    "/products/{id}/components/{line_id}", response={200: ProductComponentOut, **WRITE_ERRORS}
+)
 def patch_component(
-    request: HttpRequest, id: int, line_id: int, payload: ComponentPatch
+    request: HttpRequest, id: int, line_id: int, payload: ProductComponentPatch
 ) -> ProductComponent:
     line = _line(_product(request, id, CHANGE), line_id)
     return set_component_quantity(line=line, actor=request.user, quantity=payload.quantity)
@@ -512,7 +514,7 @@ def _category(request: HttpRequest, id: int, action: str = VIEW) -> ProductCateg
     return category
 
 
-@router.get("/product-categories", response={200: list[CategoryOut], **READ_ERRORS})
+@router.get("/product-categories", response={200: list[ProductCategoryOut], **READ_ERRORS})
 def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
     """The whole product category tree, depth first (a parent before its children)."""
     require_perm(_membership(request), VIEW, PRODUCT)
@@ -521,8 +523,8 @@ def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
     return [_category_out(c, by_path) for c in categories]
 
 
-@router.post("/product-categories", response={201: CategoryOut, **WRITE_ERRORS})
-def create_category(request: HttpRequest, payload: CategoryIn) -> Status[dict[str, Any]]:
+@router.post("/product-categories", response={201: ProductCategoryOut, **WRITE_ERRORS})
+def create_category(request: HttpRequest, payload: ProductCategoryIn) -> Status[dict[str, Any]]:
     """Add a big class (no parent), a small class under `parent_id`, or one after `after_id`."""
     membership = _membership(request)
     require_perm(membership, CHANGE, PRODUCT)
@@ -539,18 +541,18 @@ def create_category(request: HttpRequest, payload: CategoryIn) -> Status[dict[st
     return Status(201, _one_category_out(category))
 
 
-@router.patch("/product-categories/{id}", response={200: CategoryOut, **WRITE_ERRORS})
+@router.patch("/product-categories/{id}", response={200: ProductCategoryOut, **WRITE_ERRORS})
 def rename_category_endpoint(
-    request: HttpRequest, id: int, payload: CategoryPatch
+    request: HttpRequest, id: int, payload: ProductCategoryPatch
 ) -> dict[str, Any]:
     category = _category(request, id, CHANGE)
     rename_category(category=category, name=payload.name, actor=request.user)
     return _one_category_out(category)
 
 
-@router.post("/product-categories/{id}/move", response={200: CategoryOut, **WRITE_ERRORS})
+@router.post("/product-categories/{id}/move", response={200: ProductCategoryOut, **WRITE_ERRORS})
 def move_category_endpoint(
-    request: HttpRequest, id: int, payload: CategoryMoveIn
+    request: HttpRequest, id: int, payload: ProductCategoryMoveIn
 ) -> dict[str, Any]:
     """Move a category (with its subcategories) relative to another."""
     category = _category(request, id, CHANGE)

@@ -146,3 +146,25 @@ def test_voided_component_refused(admin_api, org):
     )
     assert response.status_code == 400
     assert "voided" in response.json()["detail"]
+
+
+def test_schema_names_are_not_shared_with_other_apps():
+    """OpenAPI components are named by class: a name two apps use would describe one of
+    them wrongly in the document."""
+    from ninja import Schema
+
+    import guanxi.api.api  # noqa: F401 - imports every app's router
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = {c.__name__ for c in subclasses(Schema) if c.__module__ == "guanxi.catalog.api"}
+    theirs = {
+        c.__name__
+        for c in subclasses(Schema)
+        if c.__module__ != "guanxi.catalog.api" and c.__module__.startswith("guanxi.")
+    }
+    assert ours
+    assert ours & theirs == set()
