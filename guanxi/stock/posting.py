@@ -823,27 +823,23 @@ def _serial_reversal(
     return changed, movements
 
 
-_UNIT_UPDATE_FIELDS = [
-    "status",
-    "warehouse",
-    "supplier",
-    "customer",
-    "received_on",
-    "sale_date",
-    "warranty_type",
-    "warranty_end",
-    "updated_at",
-]
-
-
 def _save_units(created: list[SerialUnit], changed: list[SerialUnit]) -> None:
+    """Insert the new units; update the changed ones with one UPDATE per distinct new
+    state (a delivery sells all its units of a product to one customer on one day)."""
     if created:
-        SerialUnit.objects.bulk_create(created)
-    if changed:
-        now = timezone.now()
-        for unit in changed:
-            unit.updated_at = now
-        SerialUnit.objects.bulk_update(changed, _UNIT_UPDATE_FIELDS)
+        SerialUnit.objects.bulk_create(created, batch_size=500)
+    if not changed:
+        return
+    groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for unit in changed:
+        groups[tuple(getattr(unit, name) for name in _STATE_FIELDS)].append(unit.pk)
+    now = timezone.now()
+    for state, pks in groups.items():
+        values = dict(zip(_STATE_FIELDS, state, strict=True))
+        for start in range(0, len(pks), 500):
+            SerialUnit.objects.filter(pk__in=pks[start : start + 500]).update(
+                **values, updated_at=now, version=F("version") + 1
+            )
 
 
 # --- order and purchase-order lines --------------------------------------------------

@@ -120,3 +120,5 @@ def _register_tabs() -> None:
 
 
 _register_tabs()
+
+from guanxi.stock import demo  # noqa: E402,F401  (registers the demo seeder)
