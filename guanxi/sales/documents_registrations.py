@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.permissions import VIEW, has_perm
+from guanxi.core.search import SearchHit, SearchProvider, register_search_provider
 from guanxi.parties.record_views import PartyTabProvider, Tab, register_party_tab
 from guanxi.web.navigation import NavItem, register_nav_item
 
@@ -97,6 +98,47 @@ def purchase_orders_tab(request: HttpRequest, party: Any) -> Tab | None:
         url_name="sales:party_purchase_orders_tab",
     )
 
+
+def _document_search(kind: str) -> Any:
+    """Find documents of `kind` by number (QT-2026-00012, or just 00012)."""
+
+    def search(request: HttpRequest, query: str, limit: int) -> list[SearchHit]:
+        from guanxi.sales import documents_selectors as sel
+
+        membership = getattr(request, "membership", None)
+        lists = {
+            "quote": sel.visible_quotes,
+            "order": sel.visible_orders,
+            "purchase_order": sel.visible_purchase_orders,
+        }
+        rows = lists[kind](membership).filter(number__icontains=query).order_by("-date", "-id")
+        hits = []
+        for row in rows[:limit]:
+            party = row.supplier if kind == "purchase_order" else row.party
+            hits.append(
+                SearchHit(
+                    title=row.number,
+                    url=row.get_absolute_url(),
+                    subtitle=f"{party} · {row.date:%Y-%m-%d} · {row.total:,.2f}",
+                )
+            )
+        return hits
+
+    return search
+
+
+for _index, (_kind, _label) in enumerate(
+    (("quote", _("Quotes")), ("order", _("Orders")), ("purchase_order", _("Purchase orders")))
+):
+    register_search_provider(
+        SearchProvider(
+            key=f"sales_{_kind}s",
+            label=_label,
+            object_type=_kind,
+            search=_document_search(_kind),
+            order=60 + _index,
+        )
+    )
 
 register_party_tab(PartyTabProvider(key="quotes", order=42, tab=quotes_tab))
 register_party_tab(PartyTabProvider(key="orders", order=44, tab=orders_tab))
