@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     # stock on hand, ledgers, serial numbers, reorder suggestions (D4, D6)
     path("on-hand/", views.stock_on_hand, name="stock_on_hand"),
+    path("ageing/", views.stock_ageing, name="stock_ageing"),
     path("products/<int:pk>/ledger/", views.product_ledger, name="product_ledger"),
     path("products/<int:pk>/panel/", views.product_stock_panel, name="product_stock_panel"),
     path("serials/", views.serial_list, name="serial_list"),

@@ -166,6 +166,37 @@ def stock_on_hand(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def stock_ageing(request: HttpRequest) -> HttpResponse:
+    """How long the stock on hand has been in (库龄), first in first out."""
+    from guanxi.stock.posting import org_today
+
+    membership = _membership(request)
+    require_perm(membership, VIEW, DOCUMENT)
+    warehouses = list(selectors.warehouses(membership.org_id))
+    warehouse = None
+    raw = request.GET.get("warehouse", "")
+    if raw.isdigit():
+        warehouse = next((w for w in warehouses if w.pk == int(raw)), None)
+    today = org_today(request.org)  # type: ignore[attr-defined]
+    rows = selectors.stock_ageing(
+        membership.org_id, as_of=today, warehouse_id=warehouse.pk if warehouse else None
+    )
+    totals = [sum((row.buckets[i] for row in rows), Decimal("0")) for i in range(4)]
+    return render(
+        request,
+        "stock/stock_ageing.html",
+        {
+            "rows": rows,
+            "totals": totals,
+            "total_value": sum((row.value for row in rows), Decimal("0")),
+            "warehouses": warehouses,
+            "warehouse": warehouse,
+            "today": today,
+        },
+    )
+
+
+@login_required
 def product_ledger(request: HttpRequest, pk: int) -> HttpResponse:
     """Every stock movement of one product, newest first, each linking to its document."""
     membership = _membership(request)

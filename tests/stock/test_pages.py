@@ -331,3 +331,32 @@ def test_adjustment_documents_show_in_their_tab(admin_client, org, user, supplie
     doc = posted(org, user, Kind.ADJUSTMENT, [line(widget, -1)])
     response = admin_client.get(reverse("stock:document_list"), {"kind": "adjustment"})
     assert [d.pk for d in response.context["page"]] == [doc.pk]
+
+
+# --- stock age --------------------------------------------------------------------------
+
+
+def test_stock_ageing_first_in_first_out(
+    admin_client, org, user, supplier, customer, widget, south
+):
+    import datetime
+
+    from guanxi.stock.posting import org_today
+
+    today = org_today(org)
+    receive(org, user, supplier, widget, 10, "10", date=today - datetime.timedelta(days=120))
+    receive(org, user, supplier, widget, 5, "10", date=today - datetime.timedelta(days=45))
+    receive(org, user, supplier, widget, 3, "10", date=today - datetime.timedelta(days=5))
+    deliver(org, user, customer, widget, 12, date=today - datetime.timedelta(days=2))
+    # 6 left: 3 from 5 days ago, 3 of the 5 from 45 days ago, none of the oldest
+    response = admin_client.get(reverse("stock:stock_ageing"))
+    assert response.status_code == 200
+    (row,) = response.context["rows"]
+    assert row.on_hand == 6
+    assert row.buckets == (D("3"), D("3"), D("0"), D("0"))
+    assert row.value == D("60.00")
+    # one warehouse counts transfers in
+    posted(org, user, Kind.TRANSFER, [line(widget, 2)], to_warehouse=south.pk, date=today)
+    response = admin_client.get(reverse("stock:stock_ageing"), {"warehouse": south.pk})
+    (row,) = response.context["rows"]
+    assert row.buckets == (D("2"), D("0"), D("0"), D("0"))
