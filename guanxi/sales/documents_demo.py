@@ -7,7 +7,8 @@ orders and purchase orders written here. The history looks like a real trading b
 
 - more business in spring (March–May) and autumn (September–November), little at the
   weekend and a dip around the Spring Festival (春节, from the lunar calendar);
-- a few big customers take a large share (about 40% of the orders, bigger quantities);
+- a few big customers (up to eight) take a large share (about 45% of the orders, with
+  bigger quantities);
 - some customers lapsed: their last order is more than nine months old (the customers in
   the public pool or without contact for long, topped up to about one in ten);
 - most orders come from a quote (converted); other quotes are sent, accepted, rejected or
@@ -53,6 +54,7 @@ ORDERS = 520
 EXTRA_QUOTES = 220
 PREORDERS = 6
 PURCHASE_ORDERS = 110
+BIG_SHARE = 0.45  # of the orders go to the few big customers
 LAPSED_DAYS = 275  # a lapsed customer's last order is older than this (about nine months)
 
 TERMS = (
@@ -128,7 +130,7 @@ class _Lines:
         for product in rng.sample(self.products, k=min(count, len(self.products))):
             quantity = Decimal(rng.choice((1, 1, 2, 3, 5, 10, 20)))
             if big:
-                quantity *= rng.choice((5, 10, 20))
+                quantity *= rng.choice((3, 5, 10))
             discount = Decimal(rng.choice((0, 0, 0, 5, 5, 10, 15)) + (5 if big else 0))
             price = product.list_price if product.list_price > 0 else Decimal(rng.randint(50, 900))
             amounts = price_line(quantity, price, discount, product.tax_rate)
@@ -169,7 +171,7 @@ def _customer_groups(
     rng: random.Random, customers: list[Party], today: datetime.date
 ) -> tuple[list[Party], set[int]]:
     """The big customers, and the keys of the lapsed ones."""
-    big = rng.sample(customers, k=max(2, len(customers) // 12))
+    big = rng.sample(customers, k=max(2, min(8, len(customers) // 30)))
     big_ids = {p.pk for p in big}
     lapsed = {
         p.pk
@@ -224,17 +226,20 @@ def seed_documents(ctx: DemoContext) -> None:
 
     # --- orders (most from a quote) ---------------------------------------------------------
     order_specs: list[dict[str, Any]] = []
+    since = {party.pk: _since(party, days[0]) for party in customers}
     for _number in range(ORDERS):
-        is_big = rng.random() < 0.4
-        party = rng.choice(big) if is_big else rng.choice(customers)
+        # The day first (seasons), then a customer that was one then and had not lapsed.
         day = rng.choices(days, weights)[0]
-        first = _since(party, days[0])
-        if party.pk in lapsed and day > lapse_day:
-            day = first + datetime.timedelta(days=rng.randint(0, max(0, (lapse_day - first).days)))
-        if day < first:
-            day = first + datetime.timedelta(days=rng.randint(0, max(0, (today - first).days)))
-        if party.pk in lapsed and day > lapse_day:
-            continue  # a customer created too recently to have lapsed: no order
+        eligible = [
+            p for p in customers if since[p.pk] <= day and not (p.pk in lapsed and day > lapse_day)
+        ]
+        eligible_big = [p for p in eligible if p.pk in big_ids]
+        if not eligible:
+            continue
+        if eligible_big and rng.random() < BIG_SHARE:
+            party = rng.choice(eligible_big)
+        else:
+            party = rng.choice(eligible)
         order_specs.append({"party": party, "day": day, "big": party.pk in big_ids})
     order_specs.sort(key=lambda spec: (spec["day"], spec["party"].pk))
 
