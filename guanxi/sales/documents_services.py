@@ -1109,7 +1109,7 @@ def split_order(
             if qty > movable:
                 errors.setdefault(f"lines.{key}", []).append(
                     _("At most %(quantity)s can move (the rest is delivered or not there).")
-                    % {"quantity": movable.normalize()}
+                    % {"quantity": format(movable.normalize(), "f")}
                 )
                 continue
             if qty > 0:
