@@ -73,6 +73,9 @@ class MoneyDocument(BusinessModel):
         verbose_name=_("owner"),
     )
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    # The date of the reversal that cancelled this document (kept here so "as of" a day
+    # needs no look-up of the reversal).
+    reversed_on = models.DateField(_("reversed on"), null=True, blank=True)
 
     permission_type = "money_document"
 

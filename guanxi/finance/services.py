@@ -542,6 +542,7 @@ def reverse_money_document(
             money_document=reversal,
         )
         current.status = MoneyDocument.Status.REVERSED
+        current.reversed_on = day
         current.version += 1
         current._history_user = reversal._history_user  # type: ignore[attr-defined]
         current.save()
