@@ -29,6 +29,7 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 MAX_AMOUNT = Decimal("999999999999.99")  # what a MONEY column (14, 2) can hold
+MAX_QUANTITY = Decimal("99999999999.999")  # what a QUANTITY column (14, 3) can hold
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,8 @@ def line_errors(
             errors.setdefault("quantity", []).append(
                 _("Use at most three decimal places for the quantity.")
             )
+        elif qty > MAX_QUANTITY:
+            errors.setdefault("quantity", []).append(_("The quantity is too large."))
     if price is not None:
         if price < 0:
             errors.setdefault("unit_price", []).append(_("The price cannot be negative."))
@@ -159,6 +162,8 @@ def line_errors(
             errors.setdefault("unit_price", []).append(
                 _("Use at most two decimal places for the price.")
             )
+        elif price > MAX_AMOUNT:
+            errors.setdefault("unit_price", []).append(_("The price is too large."))
     if discount is not None:
         if not ZERO <= discount <= HUNDRED:
             errors.setdefault("discount_percent", []).append(

@@ -118,6 +118,9 @@ def test_money_rounds_half_up():
         (("1", "10.001", "0", "0"), "unit_price"),
         (("1", "10", "12.345", "0"), "discount_percent"),
         (("100000000000", "100", "0", "0"), "quantity"),
+        (("1e999999", "1", "0", "0"), "quantity"),
+        (("1", "1e999999", "0", "0"), "unit_price"),
+        (("1e-999999", "1", "0", "0"), "quantity"),
     ],
 )
 def test_bad_lines_raise_field_errors(args, field):
