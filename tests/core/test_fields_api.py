@@ -153,7 +153,7 @@ def test_admin_creates_a_field(admin_api, org):
         ({"target": "party", "label": "T", "field_type": "choice", "choices": [" "]}, "choices"),
         ({"target": "party", "label": "T", "field_type": "colour"}, "field_type"),
         ({"target": "planet", "label": "T", "field_type": "text"}, "target"),
-        ({"target": "product", "label": "T", "field_type": "text"}, "target"),
+        ({"target": "opportunity", "label": "T", "field_type": "text"}, "target"),
         ({"target": "party", "label": "T", "field_type": "text", "key": "9lives"}, "key"),
         ({"target": "party", "label": "T", "field_type": "text", "key": "tier"}, "key"),
     ],
@@ -336,7 +336,7 @@ def test_layout_patch_renames_keeps_groups_and_refuses_stale(admin_api, org):
         ({"target": "party", "name": "标准方案"}, "name"),
         ({"target": "party", "name": "X", "groups": [{"title": "t" * 61}]}, "groups.0.title"),
         ({"target": "party", "name": "X", "groups": [{"fields": "alpha"}]}, "groups.0.fields"),
-        ({"target": "product", "name": "X"}, "target"),
+        ({"target": "opportunity", "name": "X"}, "target"),
     ],
 )
 def test_bad_layout_is_422(admin_api, org, body, field):

@@ -246,12 +246,26 @@ def test_a_missing_demo_customer_is_topped_up_unchanged(demo):
     from guanxi.core.demo import DemoContext
     from guanxi.parties.demo import seed_customers
 
-    before = Party.objects.get(code="C0005")
+    # A customer without sales documents: those protect their customer from deletion.
+    before = (
+        Party.objects.filter(
+            code__startswith="C",
+            opportunities__isnull=True,
+            quotes__isnull=True,
+            orders__isnull=True,
+            stock_documents__isnull=True,
+            money_documents__isnull=True,
+            serial_units__isnull=True,
+        )
+        .order_by("code")
+        .first()
+    )
+    assert before is not None
     contacts = sorted(Contact.objects.filter(party=before).values_list("name", "mobile"))
     Party.all_objects.filter(pk=before.pk).delete()
     messages: list[str] = []
     seed_customers(DemoContext(org=demo, log=messages.append))
-    after = Party.objects.get(code="C0005")
+    after = Party.objects.get(code=before.code)
     assert (after.name, after.phone, after.mobile, after.owner_id) == (
         before.name,
         before.phone,
