@@ -54,10 +54,14 @@ class DocumentFilterForm(StyledFormMixin, forms.Form):
         label=_("Warehouse"), required=False, coerce=int, empty_value=None
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     party = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -69,7 +73,9 @@ class DocumentFilterForm(StyledFormMixin, forms.Form):
 class DocumentForm(StyledFormMixin, forms.Form):
     """The header of a stock document."""
 
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     party = forms.TypedChoiceField(
         label=_("Customer"), coerce=int, required=False, empty_value=None
     )
@@ -80,7 +86,7 @@ class DocumentForm(StyledFormMixin, forms.Form):
     due_date = forms.DateField(
         label=_("Payment due"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Empty: the order's payment terms, or 30 days."),
     )
     notes = forms.CharField(
@@ -312,7 +318,7 @@ class ReverseForm(StyledFormMixin, forms.Form):
     date = forms.DateField(
         label=_("Reversal date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Empty: today."),
     )
 
