@@ -53,16 +53,6 @@ def _register_navigation() -> None:
     )
     register_nav_item(
         NavItem(
-            key="receivables",
-            label=_("Receivables"),
-            url_name="finance:receivables",
-            icon="report-money",
-            object_type="money_document",
-            order=71,
-        )
-    )
-    register_nav_item(
-        NavItem(
             key="query_centre",
             label=_("Query centre"),
             url_name="finance:sales_ledger",
