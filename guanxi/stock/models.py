@@ -246,6 +246,8 @@ class StockLedgerEntry(OrgScopedModel):
         ordering = ("date", "id")
         indexes: ClassVar[list[Any]] = [
             models.Index(fields=("org", "product", "warehouse", "date"), name="ledger_product"),
+            # A product's ledger across warehouses, newest first (and its running balance).
+            models.Index(fields=("org", "product", "date", "id"), name="ledger_product_date"),
             models.Index(fields=("org", "party", "date"), name="ledger_party"),
             models.Index(fields=("org", "kind", "date"), name="ledger_kind_date"),
         ]

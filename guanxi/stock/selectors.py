@@ -605,8 +605,9 @@ def stock_ageing(
     warehouse is asked), so each incoming row covers on hand up to its quantity, newest
     first. Stock no incoming row explains counts as the oldest.
 
-    One statement with a window function (SQLite ≥ 3.25 and PostgreSQL); it reads the
-    incoming rows of the ledger through the (org, kind, date) index.
+    One statement with a window function (SQLite ≥ 3.25 and PostgreSQL). Only the last
+    90 days' incoming rows are read (through the (org, kind, date) index): whatever they
+    do not explain is older than that, which is all the last bucket needs to know.
     """
     from django.db import connection
 
@@ -639,7 +640,7 @@ def stock_ageing(
                    ) AS newer
             FROM stock_stockledgerentry e
             WHERE e.org_id = %s AND e.kind IN ({kinds_sql}) AND e.quantity > 0
-              AND e.date <= %s {ledger_filter}
+              AND e.date <= %s AND e.date > %s {ledger_filter}
               AND e.product_id IN (SELECT product_id FROM stock)
         )
         SELECT s.product_id, s.on_hand, s.value,
@@ -653,7 +654,7 @@ def stock_ageing(
     params: list[Any] = [org_id]
     if warehouse_id is not None:
         params.append(warehouse_id)
-    params += [org_id, *incoming_kinds, as_of]
+    params += [org_id, *incoming_kinds, as_of, cut[2]]
     if warehouse_id is not None:
         params.append(warehouse_id)
     params += [cut[0], cut[0], cut[1], cut[1], cut[2], cut[2]]
