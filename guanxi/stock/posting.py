@@ -183,25 +183,14 @@ def _party_errors(document: StockDocument) -> dict[str, list[str]]:
 
 
 def product_errors(product: Product, org_id: int) -> list[str]:
-    """Why `product` may not go on a new document (empty when it may)."""
-    if product.org_id != org_id:
-        return [_("Choose a product of your organisation.")]
-    try:  # the catalog's own rule, when it offers one
-        from guanxi.catalog.services import ensure_usable
-    except ImportError:
-        ensure_usable = None  # type: ignore[assignment]
-    if ensure_usable is not None:
-        try:
-            ensure_usable(product, org=org_id)
-        except DomainError as error:
-            return [str(error.message)]
-        except ValidationError as error:
-            return list(error.messages)
-        return []
-    if product.is_voided:
-        return [_("%(product)s is voided and cannot go on new documents.") % {"product": product}]
-    if product.deleted_at is not None:
-        return [_("%(product)s is in the recycle bin.") % {"product": product}]
+    """Why `product` may not go on a new document (empty when it may): another
+    organisation's, voided (作废) or in the recycle bin — the catalog's own rule."""
+    from guanxi.catalog.services import ensure_usable
+
+    try:
+        ensure_usable(product, org=org_id)
+    except DomainError as error:
+        return [str(error.message)]
     return []
 
 

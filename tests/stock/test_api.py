@@ -156,3 +156,19 @@ def test_transfer_needs_a_target_warehouse(admin_api, org, widget):
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "to_warehouse_id"
+
+
+def test_document_list_keeps_its_query_count(
+    admin_api, org, user, supplier, customer, widget, django_assert_max_num_queries
+):
+    receive(org, user, supplier, widget, 30)
+    for _ in range(12):
+        draft(org, user, Kind.SALES_DELIVERY, [line(widget, 1)], party=customer.pk)
+    with django_assert_max_num_queries(8):
+        response = admin_api.get(f"{API}/stock/documents?limit=10")
+    body = response.json()
+    assert len(body["items"]) == 10
+    assert body["next_cursor"]
+    with django_assert_max_num_queries(8):
+        response = admin_api.get(f"{API}/stock/serials")
+    assert response.status_code == 200
