@@ -197,7 +197,7 @@ def pipeline_calls(admin_api, sales_api, org, other_org) -> list[tuple]:
         ),
         ("get", "/opportunities", sales_api, f"{API}/opportunities?close_month=2030-13", None, 422),
         ("get", "/opportunities", sales_api, f"{API}/opportunities?cursor=bad", None, 400),
-        ("post", "/opportunities", sales_api, f"{API}/opportunities", new_opp, 201),
+        ("post", "/opportunities", admin_api, f"{API}/opportunities", new_opp, 201),
         (
             "post",
             "/opportunities",
