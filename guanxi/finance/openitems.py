@@ -35,6 +35,7 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -43,7 +44,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from guanxi.finance.models import Allocation, MoneyDocument, PartyLedgerEntry
@@ -123,13 +124,85 @@ def today() -> datetime.date:
 def _sum(qs: QuerySet[Any], column: str, group: str) -> Subquery:
     """A correlated SUM(column) of `qs` (already filtered on OuterRef), NULL when empty."""
     return Subquery(
-        qs.order_by().values(group).annotate(_s=Sum(column)).values("_s")[:1],
+        qs.order_by().values(group).annotate(_s=PlainSum(column)).values("_s")[:1],
         output_field=MONEY_FIELD,
     )
 
 
 def _zero() -> Value:
     return Value(ZERO, output_field=MONEY_FIELD)
+
+
+# Django wraps every decimal expression in CAST(… AS NUMERIC) on SQLite. SQLite keeps
+# decimals as numbers anyway, and the casts nest so deep that SQLite's parser gives up on
+# the open-item statements; these expressions leave them out.
+
+
+class _NoCast:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, **extra)  # type: ignore[attr-defined]
+
+
+class Minus(_NoCast, Func):
+    """a − b − c …"""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = MONEY_FIELD
+
+
+class Plus(_NoCast, Func):
+    arg_joiner = " + "
+    template = "(%(expressions)s)"
+    output_field = MONEY_FIELD
+
+
+class Neg(_NoCast, Func):
+    template = "(0 - %(expressions)s)"
+    output_field = MONEY_FIELD
+
+
+class OrZero(_NoCast, Func):
+    """COALESCE(value, 0)."""
+
+    function = "COALESCE"
+    output_field = MONEY_FIELD
+
+    def __init__(self, expression: Any) -> None:
+        super().__init__(expression, _zero())
+
+
+class Clamp(_NoCast, Func):
+    """The value, but at least 0 and at most `high`: GREATEST(0, LEAST(value, high))."""
+
+    output_field = MONEY_FIELD
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        outer, inner = ("MAX", "MIN") if connection.vendor == "sqlite" else ("GREATEST", "LEAST")
+        return super().as_sql(
+            compiler,
+            connection,
+            template=f"{outer}(0, {inner}(%(expressions)s))",
+            **extra,
+        )
+
+
+class AtLeastZero(_NoCast, Func):
+    output_field = MONEY_FIELD
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        function = "MAX" if connection.vendor == "sqlite" else "GREATEST"
+        return super().as_sql(
+            compiler, connection, template=f"{function}(0, %(expressions)s)", **extra
+        )
+
+
+class PlainCase(_NoCast, Case):
+    pass
+
+
+class PlainSum(_NoCast, Sum):
+    pass
 
 
 # --- what counts as of a day -------------------------------------------------------------
@@ -139,34 +212,29 @@ def _cancelled_stock_q(as_of: datetime.date, prefix: str = "") -> Q:
     """The stock documents (at `prefix`) cancelled by a reversal as of `as_of`.
 
     A reversal that still stands (posted, not itself reversed) and is dated by then
-    cancels the document at the root of its chain when the chain is odd: a reversal
-    cancels the original, a reversal of that reversal restores it, a third reversal
-    cancels it again. The chain is read through `reverses` (a primary-key join), never
-    through `reversals`: that reverse join would not use the `reverses` index, whose
-    values are almost all NULL. One subquery, so the open-item statements stay shallow
-    enough for SQLite's parser.
+    cancels the document it reverses; a reversal of a reversal restores the original
+    (the first reversal no longer stands, and the second reverses a reversal, not an
+    original); a third reversal cancels it again (chains are followed three deep). The
+    reversal is found through its `reverses` column, never through the
+    `reversals` relation: that join would not use the `reverses` index, whose values
+    are almost all NULL. One shallow subquery, so the open-item statements stay within
+    SQLite's parser limits.
 
     Whether a reversal still stands is read from its status today, so a document
     reversed and restored again counts as standing throughout in a past "as of" view.
     """
-    first = Q(reverses__reverses__isnull=True)
-    third = Q(
+    odd = Q(reverses__reverses__isnull=True) | Q(
         reverses__reverses__reverses__isnull=False,
         reverses__reverses__reverses__reverses__isnull=True,
     )
-    roots = (
+    standing = (
         StockDocument.objects.filter(
-            first | third, reverses__isnull=False, status="posted", date__lte=as_of
+            odd, reverses__isnull=False, status=StockDocument.Status.POSTED, date__lte=as_of
         )
-        .annotate(
-            root=Case(
-                When(first, then=F("reverses_id")),
-                default=F("reverses__reverses__reverses_id"),
-            )
-        )
+        .annotate(root=Coalesce("reverses__reverses__reverses_id", "reverses_id"))
         .values("root")
     )
-    return Q(**{f"{prefix}pk__in": roots})
+    return Q(**{f"{prefix}pk__in": standing})
 
 
 def _alive_q(as_of: datetime.date, statuses: tuple[str, ...], prefix: str = "") -> Q:
@@ -181,10 +249,13 @@ _MONEY_STATUSES = (MoneyDocument.Status.POSTED, MoneyDocument.Status.REVERSED)
 
 def alive_stock_q(as_of: datetime.date, prefix: str = "") -> Q:
     """Stock documents that count as of `as_of` (see _cancelled_stock_q)."""
+    p = prefix
+    # Only a document reversed today can have been cancelled by a reversal: the look-up
+    # of the reversals is needed for those rows alone.
     return (
         _alive_q(as_of, _STOCK_STATUSES, prefix)
-        & Q(**{f"{prefix}party__isnull": False})
-        & ~_cancelled_stock_q(as_of, prefix)
+        & Q(**{f"{p}party__isnull": False})
+        & (Q(**{f"{p}status": StockDocument.Status.POSTED}) | ~_cancelled_stock_q(as_of, prefix))
     )
 
 
@@ -254,16 +325,10 @@ def document_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[Any]:
     alive = alive_stock_documents(as_of)
     order_id = f"{spec.order_field}_id"
     returns = alive.filter(kind=spec.credit_kind)
-    direct = Coalesce(
-        _sum(live.filter(stock_document=OuterRef("pk")), "amount", "stock_document"), _zero()
-    )
-    returned = Coalesce(
-        _sum(returns.filter(return_of=OuterRef("pk")), "total", "return_of"), _zero()
-    )
-    due = F("total") - direct - returned
-    advance = Coalesce(
-        _sum(live.filter(**{order_id: OuterRef(order_id)}), "amount", order_id), _zero()
-    )
+    direct = OrZero(_sum(live.filter(stock_document=OuterRef("pk")), "amount", "stock_document"))
+    returned = OrZero(_sum(returns.filter(return_of=OuterRef("pk")), "total", "return_of"))
+    due = Minus(F("total"), direct, returned)
+    advance = OrZero(_sum(live.filter(**{order_id: OuterRef(order_id)}), "amount", order_id))
     same_order = {order_id: OuterRef(order_id)}
     earlier_totals = _sum(
         alive.filter(_earlier(), kind=spec.debit_kind, **same_order), "total", order_id
@@ -286,21 +351,17 @@ def document_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[Any]:
         "total",
         f"return_of__{order_id}",
     )
-    before = (
-        Coalesce(earlier_totals, _zero())
-        - Coalesce(earlier_alloc, _zero())
-        - Coalesce(earlier_returns, _zero())
-    )
-    applied = Case(
+    before = Minus(OrZero(earlier_totals), OrZero(earlier_alloc), OrZero(earlier_returns))
+    applied = PlainCase(
         When(**{f"{order_id}__isnull": True}, then=_zero()),
-        default=Greatest(_zero(), Least(due, advance - before)),
+        default=Clamp(Minus(advance, before), due),
         output_field=MONEY_FIELD,
     )
     return alive.filter(kind__in=(spec.debit_kind, spec.credit_kind)).annotate(
-        open_amount=Case(
+        open_amount=PlainCase(
             When(kind=spec.credit_kind, return_of__isnull=False, then=_zero()),
-            When(kind=spec.credit_kind, then=-F("total")),
-            default=due - applied,
+            When(kind=spec.credit_kind, then=Neg(F("total"))),
+            default=Minus(due, applied),
             output_field=MONEY_FIELD,
         )
     )
@@ -309,18 +370,17 @@ def document_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[Any]:
 def on_account_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[Any]:
     """Receipts (payments) alive as of `as_of` with an unallocated part, as a negative
     `open_amount`."""
-    allocated = Coalesce(
+    allocated = OrZero(
         _sum(
             live_allocations(as_of).filter(money_document=OuterRef("pk")),
             "amount",
             "money_document",
-        ),
-        _zero(),
+        )
     )
     return (
         alive_money_documents(as_of)
         .filter(kind=spec.money_kind)
-        .annotate(open_amount=allocated - F("amount"))
+        .annotate(open_amount=Minus(allocated, F("amount")))
     )
 
 
@@ -331,11 +391,9 @@ def _order_sums(spec: BookSpec, as_of: datetime.date) -> tuple[Any, Any, Any]:
     alive = alive_stock_documents(as_of)
     order_id = f"{spec.order_field}_id"
     on_order = {order_id: OuterRef("pk")}
-    advance = Coalesce(_sum(live.filter(**on_order), "amount", order_id), _zero())
-    delivered = Coalesce(
-        _sum(alive.filter(kind=spec.debit_kind, **on_order), "total", order_id), _zero()
-    )
-    settled_directly = Coalesce(
+    advance = OrZero(_sum(live.filter(**on_order), "amount", order_id))
+    delivered = OrZero(_sum(alive.filter(kind=spec.debit_kind, **on_order), "total", order_id))
+    settled_directly = OrZero(
         _sum(
             live.filter(
                 stock_document__kind=spec.debit_kind,
@@ -343,10 +401,9 @@ def _order_sums(spec: BookSpec, as_of: datetime.date) -> tuple[Any, Any, Any]:
             ),
             "amount",
             f"stock_document__{order_id}",
-        ),
-        _zero(),
+        )
     )
-    returned = Coalesce(
+    returned = OrZero(
         _sum(
             alive.filter(
                 kind=spec.credit_kind,
@@ -355,10 +412,9 @@ def _order_sums(spec: BookSpec, as_of: datetime.date) -> tuple[Any, Any, Any]:
             ),
             "total",
             f"return_of__{order_id}",
-        ),
-        _zero(),
+        )
     )
-    return advance, delivered, settled_directly + returned
+    return advance, delivered, Plus(settled_directly, returned)
 
 
 def advance_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[Any]:
@@ -368,7 +424,7 @@ def advance_items(spec: BookSpec, as_of: datetime.date) -> QuerySet[Any]:
     advance, delivered, settled = _order_sums(spec, as_of)
     has_advance = live_allocations(as_of).filter(**{order_id: OuterRef("pk")})
     return spec.order_model.all_objects.filter(Exists(has_advance)).annotate(
-        open_amount=-Greatest(_zero(), advance - (delivered - settled))
+        open_amount=Neg(AtLeastZero(Minus(advance, Minus(delivered, settled))))
     )
 
 
@@ -614,7 +670,7 @@ def open_orders(spec: BookSpec, as_of: datetime.date = LATEST) -> QuerySet[Any]:
     on their deliveries and less what was returned)."""
     advance, _delivered, settled = _order_sums(spec, as_of)
     return spec.order_model.objects.filter(status__in=spec.order_open_statuses).annotate(
-        advance_paid=advance, advance_open=F("total") - advance - settled
+        advance_paid=advance, advance_open=Minus(F("total"), advance, settled)
     )
 
 

@@ -609,7 +609,7 @@ def suggest_oldest_first(
     with org_scope(org):
         items: Any = document_items(spec, LATEST)
         docs = (
-            items.filter(party_id=party_id, kind=spec.debit_kind, open_amount__gt=0)
+            items.filter(party_id=party_id, kind=spec.debit_kind)
             .order_by("date", "id")
             .values_list("pk", "open_amount")
         )
@@ -617,6 +617,8 @@ def suggest_oldest_first(
             open_amount = _decimal(raw)
             if left <= 0:
                 break
+            if open_amount <= 0:
+                continue
             take = min(left, open_amount)
             result.append(AllocationInput("stock_document", pk, take))
             left -= take
