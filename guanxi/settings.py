@@ -89,6 +89,9 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.stock",
     "guanxi.finance",
+    "guanxi.analytics",
+    "guanxi.analytics.basket",
+    "guanxi.analytics.reports",
 ]
 
 MIDDLEWARE = [

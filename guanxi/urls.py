@@ -14,6 +14,7 @@ urlpatterns = [
     path("sales/", include("guanxi.sales.urls")),
     path("stock/", include("guanxi.stock.urls")),
     path("finance/", include("guanxi.finance.urls")),
+    path("analysis/", include("guanxi.analytics.urls")),
     path("api/v1/", api.urls),
 ]
 

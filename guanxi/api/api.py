@@ -162,3 +162,16 @@ api.add_router("", stock_router)
 from guanxi.finance.api import router as finance_router  # noqa: E402
 
 api.add_router("", finance_router)
+
+from guanxi.analytics.api_metrics import router as analytics_metrics_router  # noqa: E402
+
+api.add_router("", analytics_metrics_router)
+from guanxi.analytics.api_sales import router as analytics_sales_router  # noqa: E402
+
+api.add_router("", analytics_sales_router)
+from guanxi.analytics.basket.api import router as basket_router  # noqa: E402
+
+api.add_router("", basket_router)
+from guanxi.analytics.reports.api import router as reports_router  # noqa: E402
+
+api.add_router("", reports_router)

@@ -1,0 +1,1 @@
+"""Market-basket rules (H10)."""

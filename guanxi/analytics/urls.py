@@ -1,0 +1,13 @@
+"""URLs of the analytics area (/analysis/): each part keeps its own module."""
+
+from django.urls import include, path
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("", include("guanxi.analytics.urls_dashboard")),
+    path("", include("guanxi.analytics.urls_sales")),
+    path("", include("guanxi.analytics.urls_metrics")),
+    path("basket/", include("guanxi.analytics.basket.urls")),
+    path("reports/", include("guanxi.analytics.reports.urls")),
+]
