@@ -12,6 +12,7 @@ class AnalyticsConfig(AppConfig):
         # the analytics area (metrics, sales analysis and funnel, dashboard).
         from guanxi.analytics import (  # noqa: F401
             registrations,
+            registrations_clv,
             registrations_dashboard,
             registrations_metrics,
             registrations_sales,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("guanxi.analytics.urls_dashboard")),
     path("", include("guanxi.analytics.urls_sales")),
     path("", include("guanxi.analytics.urls_metrics")),
+    path("", include("guanxi.analytics.urls_clv")),
     path("basket/", include("guanxi.analytics.basket.urls")),
     path("reports/", include("guanxi.analytics.reports.urls")),
 ]

@@ -166,6 +166,9 @@ api.add_router("", finance_router)
 from guanxi.analytics.api_metrics import router as analytics_metrics_router  # noqa: E402
 
 api.add_router("", analytics_metrics_router)
+from guanxi.analytics.api_clv import router as analytics_clv_router  # noqa: E402
+
+api.add_router("", analytics_clv_router)
 from guanxi.analytics.api_sales import router as analytics_sales_router  # noqa: E402
 
 api.add_router("", analytics_sales_router)
