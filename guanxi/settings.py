@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "guanxi.analytics",
     "guanxi.analytics.basket",
     "guanxi.analytics.reports",
+    "guanxi.analytics.behaviour",
 ]
 
 MIDDLEWARE = [

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("guanxi.analytics.urls_clv")),
     path("basket/", include("guanxi.analytics.basket.urls")),
     path("reports/", include("guanxi.analytics.reports.urls")),
+    path("types/", include("guanxi.analytics.behaviour.urls")),
 ]

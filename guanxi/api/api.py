@@ -178,3 +178,9 @@ api.add_router("", basket_router)
 from guanxi.analytics.reports.api import router as reports_router  # noqa: E402
 
 api.add_router("", reports_router)
+from guanxi.analytics.behaviour.api import router as behaviour_router  # noqa: E402
+
+api.add_router("", behaviour_router)
+from guanxi.analytics.api_dashboard import router as dashboard_router  # noqa: E402
+
+api.add_router("", dashboard_router)

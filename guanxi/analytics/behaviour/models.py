@@ -1,0 +1,1 @@
+"""Behavioural customer types (H13)."""
