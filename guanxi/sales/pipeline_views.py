@@ -698,10 +698,22 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             can_change=has_perm(membership, CHANGE, OPP),
             can_delete=has_perm(membership, DELETE, OPP),
             can_add_activity=has_perm(membership, ADD, "activity"),
+            can_add_quote=has_perm(membership, ADD, "quote"),
+            can_add_order=has_perm(membership, ADD, "order"),
+            documents=_opportunity_documents(membership, opp),
             close_form=CloseForm(initial={"version": opp.version}),
             weighted=(opp.amount * opp.probability / 100).quantize(sel.CENT),
         ),
     )
+
+
+def _opportunity_documents(membership: Any, opp: Opportunity) -> list[Any]:
+    """The quotes and orders made from the opportunity that the member may see, newest first."""
+    from guanxi.sales.documents_selectors import visible_orders, visible_quotes
+
+    quotes = list(visible_quotes(membership).filter(opportunity=opp).order_by("-date", "-id")[:20])
+    orders = list(visible_orders(membership).filter(opportunity=opp).order_by("-date", "-id")[:20])
+    return sorted(quotes + orders, key=lambda doc: (doc.date, doc.created_at), reverse=True)
 
 
 def _move_response(

@@ -356,3 +356,36 @@ def test_global_search_finds_visible_opportunities_and_leads(sales_client, org, 
     assert "新办公楼设备采购" in page
     assert "新办公楼别人的" not in page
     assert "展会线索" in sales_client.get("/search/?q=海通").content.decode()
+
+
+def test_opportunity_page_makes_quotes_and_orders_and_lists_them(sales_client, org, opp):
+    with scopes_disabled():
+        OpportunityLine.objects.create(
+            org=org,
+            opportunity=opp,
+            product=make_product(org, code="P-OPP"),
+            quantity=Decimal("2"),
+            unit_price=Decimal("100"),
+        )
+    page = sales_client.get(f"/sales/opportunities/{opp.pk}/").content.decode()
+    assert 'data-testid="opp-new-quote"' in page
+    assert f"/sales/orders/new/?opportunity={opp.pk}" in page
+    assert "No quote or order has been made from this opportunity yet." in page
+
+    response = sales_client.post(f"/sales/quotes/from-opportunity/{opp.pk}/")
+    assert response.status_code == 302
+    with scopes_disabled():
+        quote = opp.quotes.get()
+    page = sales_client.get(f"/sales/opportunities/{opp.pk}/").content.decode()
+    assert quote.number in page
+    assert quote.get_absolute_url() in page
+
+    order_form = sales_client.get(f"/sales/orders/new/?opportunity={opp.pk}").content.decode()
+    assert "P-OPP" in order_form
+
+
+def test_readonly_member_gets_no_quote_or_order_buttons(client, opp, readonly_member):
+    login(client, readonly_member)
+    page = client.get(f"/sales/opportunities/{opp.pk}/").content.decode()
+    assert 'data-testid="opp-new-quote"' not in page
+    assert 'data-testid="opp-new-order"' not in page
