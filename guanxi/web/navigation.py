@@ -47,7 +47,7 @@ def nav_entries(request: HttpRequest, section: str) -> list[NavEntry]:
     membership = getattr(request, "membership", None)
     if membership is None:
         return []
-    entries = []
+    shown = []
     for item in sorted(_ITEMS.values(), key=lambda i: (i.order, i.key)):
         if item.section != section:
             continue
@@ -55,7 +55,15 @@ def nav_entries(request: HttpRequest, section: str) -> list[NavEntry]:
             continue
         if item.object_type and not has_perm(membership, VIEW, item.object_type):
             continue
-        url = reverse(item.url_name)
-        active = request.path == url or (url != "/" and request.path.startswith(url))
-        entries.append(NavEntry(item.key, item.label, url, item.icon, active))
-    return entries
+        shown.append((item, reverse(item.url_name)))
+    # The entry whose URL is the longest prefix of the page's path is the active one, so
+    # an area's overview at /sales/ is not lit on /sales/pipeline/ beside "Pipeline".
+    matching = [
+        url
+        for _item, url in shown
+        if request.path == url or (url != "/" and request.path.startswith(url))
+    ]
+    active_url = max(matching, key=len) if matching else None
+    return [
+        NavEntry(item.key, item.label, url, item.icon, url == active_url) for item, url in shown
+    ]

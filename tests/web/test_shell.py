@@ -22,3 +22,16 @@ def test_login_page_in_both_languages(client, db, settings, language, text):
     response = client.get(reverse("accounts:login"))
     assert response.status_code == 200
     assert text in response.content.decode()
+
+
+def test_the_section_entry_with_the_longest_matching_url_is_the_active_one(rf, admin_member):
+    from guanxi.web.navigation import nav_entries
+
+    request = rf.get("/sales/pipeline/")
+    request.membership = admin_member
+    active = [entry.key for entry in nav_entries(request, "sales") if entry.active]
+    assert active == ["sales_pipeline"]  # not also "Overview" at /sales/
+    request = rf.get("/sales/")
+    request.membership = admin_member
+    active = [entry.key for entry in nav_entries(request, "sales") if entry.active]
+    assert active == ["sales_overview"]
