@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from guanxi.core.demo import DemoContext, register_demo_seeder
@@ -347,10 +348,35 @@ class _Seeder:
         self._returns()
         self._corrections()
         self._backdate()
+        self._confirm_preorders()
         self.ctx.log(
             f"{self.posted} stock documents posted ({len(self.deliveries)} deliveries, "
             f"{len(self.receipts)} receipts) in {time.monotonic() - started:.1f} s"
         )
+
+    def _confirm_preorders(self) -> None:
+        """Confirm the recent pre-orders the sales seeder left as drafts, now that there is
+        stock: each reserves its goods for the customer, as on the stock-on-hand page."""
+        from guanxi.accounts.models import Membership
+        from guanxi.core.exceptions import DomainError
+        from guanxi.sales.documents_services import confirm_order
+
+        membership = (
+            Membership.objects.filter(org=self.org, user=self.user).select_related("role").first()
+        )
+        if membership is None:
+            return
+        confirmed = 0
+        drafts = Order.objects.filter(
+            org=self.org, kind=Order.Kind.PREORDER, status=Order.Status.DRAFT
+        ).order_by("date", "id")
+        for order in drafts:
+            try:
+                confirm_order(membership, order=order)
+            except (DomainError, ValidationError):
+                continue  # over the credit limit or short of stock: it stays a draft
+            confirmed += 1
+        self.ctx.log(f"{confirmed} pre-orders confirmed (stock reserved)")
 
     def _free_code(self) -> str:
         n = 2

@@ -130,3 +130,26 @@ def test_two_years_of_consistent_stock(org, admin_member):
         first = StockDocument.objects.count()
         seed_stock(ctx)  # idempotent
         assert StockDocument.objects.count() == first
+
+
+def test_the_demo_pre_orders_are_confirmed_and_reserve_stock(org, admin_member):
+    from guanxi.stock.services import ensure_default_warehouse
+
+    with scope(org=org.pk):
+        ctx = _world(org, admin_member)
+        paper = Order.objects.filter(lines__product__code="D-PAPER").first().lines.first().product
+        preorder = sales.create_order(
+            admin_member,
+            data={
+                "party": Order.objects.first().party_id,
+                "date": timezone.localdate(),
+                "kind": Order.Kind.PREORDER,
+                "warehouse": ensure_default_warehouse(org).pk,
+            },
+            lines=[{"product": paper.pk, "quantity": "3", "unit_price": "20"}],
+        )
+        assert preorder.status == Order.Status.DRAFT
+        seed_stock(ctx)
+        preorder.refresh_from_db()
+        assert preorder.status == Order.Status.CONFIRMED
+        assert StockLevel.objects.get(product=paper, warehouse=preorder.warehouse).reserved == 3
