@@ -146,6 +146,9 @@ api.add_router("", attachments_router)
 from guanxi.catalog.api import router as catalog_router  # noqa: E402
 
 api.add_router("", catalog_router)
+from guanxi.catalog.image_api import router as product_image_router  # noqa: E402
+
+api.add_router("", product_image_router)
 
 from guanxi.sales.pipeline_api import router as pipeline_router  # noqa: E402
 

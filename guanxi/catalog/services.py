@@ -297,12 +297,7 @@ def update_product(
     with org_scope(product.org_id):
         _by(product, actor)
         _apply(product, data)
-        if (
-            data.get("image")
-            and hasattr(data["image"], "read")
-            and not getattr(data["image"], "_committed", False)
-        ):
-            check_image(data["image"])
+        _prepare_image(product, data)
         _refresh(product)
         validate_product(product)
         save_versioned(product, expected_version=expected_version)

@@ -222,8 +222,49 @@ def component_line_calls(admin_api, org) -> list[tuple]:
     ]
 
 
+class ImageUpload:
+    """A client whose POST sends a multipart form with the picture under `image`."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def post(self, url, body=None, content_type=None):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        body = dict(body or {})
+        body["image"] = SimpleUploadedFile("photo.png", body["image"], "image/png")
+        return self.client.post(url, body)
+
+
+def image_calls(admin_api, org, other_org) -> list[tuple]:
+    """Upload, replace (stale), refuse and remove a product's picture."""
+    from tests.catalog.conftest import png_bytes
+
+    product = make_product(org, code="IMG-1", name="带图商品")
+    theirs = make_product(other_org, code="IMG-X", name="别人的商品")
+    upload = ImageUpload(admin_api)
+    url = f"{API}/products/{product.pk}/image"
+    template = "/products/{id}/image"
+    return [
+        ("post", template, upload, url, {"image": png_bytes(), "version": 1}, 200),
+        ("post", template, upload, url, {"image": png_bytes(), "version": 1}, 409),
+        ("post", template, upload, url, {"image": b"%PDF-1.4 not an image", "version": 2}, 422),
+        (
+            "post",
+            template,
+            upload,
+            f"{API}/products/{theirs.pk}/image",
+            {"image": png_bytes(), "version": 1},
+            404,
+        ),
+        ("delete", template, admin_api, f"{url}?version=1", None, 409),
+        ("delete", template, admin_api, f"{url}?version=2", None, 200),
+    ]
+
+
 def all_catalog_calls(admin_api, sales_api, org, other_org) -> list[tuple]:
     return [
         *catalog_calls(admin_api, sales_api, org, other_org),
         *component_line_calls(admin_api, org),
+        *image_calls(admin_api, org, other_org),
     ]

@@ -168,3 +168,30 @@ def test_schema_names_are_not_shared_with_other_apps():
     }
     assert ours
     assert ours & theirs == set()
+
+
+def test_a_picture_uploaded_through_the_api_is_checked_renamed_and_served(admin_api, org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.catalog.conftest import png_bytes
+
+    product = make_product(org, code="PIC-1")
+    image = SimpleUploadedFile("我的 <照片>.png", png_bytes(), "image/png")
+    response = admin_api.post(f"{API}/products/{product.pk}/image", {"image": image, "version": 1})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["image_url"]
+    assert body["version"] == 2
+    with scope(org=org.pk):
+        stored = Product.objects.get(pk=product.pk).image.name
+    assert "照片" not in stored
+    assert stored.endswith(".png")
+    fake = SimpleUploadedFile("x.png", b"MZ\x90\x00 executable", "image/png")
+    response = admin_api.post(f"{API}/products/{product.pk}/image", {"image": fake, "version": 2})
+    assert response.status_code == 422
+    assert "image" in str(response.json())
+    with scope(org=org.pk):
+        assert Product.objects.get(pk=product.pk).image.name == stored  # unchanged
+    response = admin_api.delete(f"{API}/products/{product.pk}/image?version=2")
+    assert response.status_code == 200
+    assert response.json()["image_url"] is None
