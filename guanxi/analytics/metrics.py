@@ -1,0 +1,559 @@
+"""The computation of the customer metrics (H6–H8): one pass per organisation.
+
+1. One SQL statement aggregates the sales facts (guanxi.analytics.facts: purchase events,
+   signed sales documents, sales lines) per customer and ranks the customers with window
+   functions: the R, F and M quintile scores (ties share a score), the cumulative revenue
+   before each customer for the value tiers. The statement is built from the facts'
+   querysets, so revenue is defined in one place, and runs unchanged on SQLite and
+   PostgreSQL.
+2. Python classifies each row (segment, tier, quadrant, lifecycle stage, rate drop),
+   adds the lifetime-value model's predictions (`apply_clv`) and the churn risk.
+3. The rows are written with one multi-row upsert per batch
+   (`INSERT … ON CONFLICT (party_id) DO UPDATE`), and rows of customers that no longer
+   qualify are deleted.
+
+Every rule and threshold is explained in docs/analytics/metrics.md; the functions below
+keep the same names as the documentation's headings.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import statistics
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, F, Max, Min, Sum
+from django.utils import timezone
+
+from guanxi.analytics import facts
+from guanxi.analytics.models import (
+    AnalyticsSettings,
+    CustomerMetrics,
+    LifecycleStage,
+    RfmSegment,
+    ValueQuadrant,
+    ValueTier,
+)
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+BATCH_SIZE = 1000
+
+Progress = Callable[[int, str], None]
+
+
+# --- the RFM segment map ---------------------------------------------------------------
+
+
+# The common 11-segment map over the R score (rows, 1–5) and the F score (columns, 1–5),
+# read "RF": e.g. R=5, F=1 is a new customer. See docs/analytics/metrics.md.
+_SEGMENT_GRID: dict[int, tuple[str, str, str, str, str]] = {
+    5: ("new", "potential_loyalist", "potential_loyalist", "champions", "champions"),
+    4: ("promising", "potential_loyalist", "potential_loyalist", "loyal", "loyal"),
+    3: ("about_to_sleep", "about_to_sleep", "need_attention", "loyal", "loyal"),
+    2: ("hibernating", "hibernating", "at_risk", "at_risk", "cannot_lose"),
+    1: ("lost", "hibernating", "at_risk", "at_risk", "cannot_lose"),
+}
+
+
+def rfm_segment(r_score: int | None, f_score: int | None) -> str:
+    """The segment of a customer with these scores ("" without purchases)."""
+    if not r_score or not f_score:
+        return ""
+    return RfmSegment(_SEGMENT_GRID[r_score][f_score - 1]).value
+
+
+# --- one customer's row ----------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One customer's figures while the refresh computes them."""
+
+    party_id: int
+    first_purchase: datetime.date | None
+    last_purchase: datetime.date | None
+    frequency: int
+    monetary: Decimal
+    gross_profit: Decimal
+    r_score: int | None
+    f_score: int | None
+    m_score: int | None
+    cum_before: Decimal
+    revenue_total: Decimal
+    position: int | None
+    buyers: int
+    recency_days: int | None = None
+    tenure_days: int | None = None
+    average_order_value: Decimal = ZERO
+    rfm_segment: str = ""
+    value_tier: str = ""
+    value_quadrant: str = ""
+    lifecycle_stage: str = LifecycleStage.POTENTIAL.value
+    purchase_rate_drop: float | None = None
+    churn_risk: float | None = None
+    p_alive: float | None = None
+    expected_purchases: dict[int, float | None] = field(default_factory=dict)
+    expected_value: dict[int, Decimal | None] = field(default_factory=dict)
+    expected_average_value: Decimal | None = None
+
+    @property
+    def is_buyer(self) -> bool:
+        return self.frequency > 0
+
+
+# --- 1. the SQL pass -------------------------------------------------------------------
+
+
+def _sql(queryset: Any) -> tuple[str, tuple[Any, ...]]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def aggregate_sql(org_id: int) -> tuple[str, tuple[Any, ...]]:
+    """The one statement of the SQL pass (call inside the organisation's scope)."""
+    purchases = (
+        facts.purchase_events()
+        .filter(org_id=org_id)
+        .values(pid=F("party_id"))
+        .annotate(first_date=Min("date"), last_date=Max("date"), n=Count("id"))
+        .order_by()
+    )
+    sales = (
+        facts.sales_documents()
+        .filter(org_id=org_id)
+        .values(pid=F("party_id"))
+        .annotate(net=Sum("signed_net"))
+        .order_by()
+    )
+    profit = (
+        facts.sales_lines()
+        .filter(org_id=org_id)
+        .values(pid=F("document__party_id"))
+        .annotate(gp=Sum("gross_profit"))
+        .order_by()
+    )
+    p_sql, p_params = _sql(purchases)
+    s_sql, s_params = _sql(sales)
+    g_sql, g_params = _sql(profit)
+    # Ranks among the customers who bought (partition buyer = 1); a score is
+    # 1 + 5·(rank − 1) div buyers, so customers with equal values share a score.
+    # Only the facts' compiled SQL and fixed identifiers are interpolated; values are params.
+    sql = f"""
+WITH p AS ({p_sql}), s AS ({s_sql}), g AS ({g_sql}),
+base AS (
+  SELECT party.id AS party_id, p.first_date AS first_date, p.last_date AS last_date,
+         COALESCE(p.n, 0) AS n, COALESCE(s.net, 0) AS monetary, COALESCE(g.gp, 0) AS gp,
+         CASE WHEN p.n > 0 THEN 1 ELSE 0 END AS buyer
+  FROM parties_party party
+  LEFT JOIN p ON p.pid = party.id
+  LEFT JOIN s ON s.pid = party.id
+  LEFT JOIN g ON g.pid = party.id
+  WHERE party.org_id = %s AND party.deleted_at IS NULL
+    AND (party.is_customer OR p.pid IS NOT NULL OR s.pid IS NOT NULL)
+)
+SELECT party_id, first_date, last_date, n, monetary, gp,
+  1 + (5 * (RANK() OVER (PARTITION BY buyer ORDER BY last_date) - 1))
+      / COUNT(*) OVER (PARTITION BY buyer) AS r_score,
+  1 + (5 * (RANK() OVER (PARTITION BY buyer ORDER BY n) - 1))
+      / COUNT(*) OVER (PARTITION BY buyer) AS f_score,
+  1 + (5 * (RANK() OVER (PARTITION BY buyer ORDER BY monetary) - 1))
+      / COUNT(*) OVER (PARTITION BY buyer) AS m_score,
+  COALESCE(SUM(monetary) OVER (PARTITION BY buyer ORDER BY monetary DESC, party_id
+      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS cum_before,
+  SUM(CASE WHEN monetary > 0 THEN monetary ELSE 0 END) OVER (PARTITION BY buyer) AS total,
+  ROW_NUMBER() OVER (PARTITION BY buyer ORDER BY monetary DESC, party_id) AS position,
+  COUNT(*) OVER (PARTITION BY buyer) AS buyers,
+  buyer
+FROM base
+ORDER BY party_id
+"""  # noqa: S608
+    return sql, (*p_params, *s_params, *g_params, org_id)
+
+
+def _date(value: Any) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
+
+
+def _money(value: Any) -> Decimal:
+    if value is None:
+        return ZERO
+    if isinstance(value, float):
+        value = repr(value)
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fetch_rows(org_id: int) -> list[Row]:
+    """Run the SQL pass for one organisation (inside its scope)."""
+    sql, params = aggregate_sql(org_id)
+    rows = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for record in cursor.fetchall():
+            (party_id, first, last, n, monetary, gp, r, f, m, cum, total, pos, buyers, buyer) = (
+                record
+            )
+            is_buyer = int(buyer) == 1
+            rows.append(
+                Row(
+                    party_id=int(party_id),
+                    first_purchase=_date(first),
+                    last_purchase=_date(last),
+                    frequency=int(n),
+                    monetary=_money(monetary),
+                    gross_profit=_money(gp),
+                    r_score=int(r) if is_buyer else None,
+                    f_score=int(f) if is_buyer else None,
+                    m_score=int(m) if is_buyer else None,
+                    cum_before=_money(cum),
+                    revenue_total=_money(total),
+                    position=int(pos) if is_buyer else None,
+                    buyers=int(buyers) if is_buyer else 0,
+                )
+            )
+    return rows
+
+
+# --- 2. classification -----------------------------------------------------------------
+
+
+def value_tier(row: Row, config: AnalyticsSettings) -> str:
+    """VIP / major / ordinary / small by cumulative share (docs: "Value tiers")."""
+    if not row.is_buyer:
+        return ""
+    if row.monetary <= 0:
+        return ValueTier.SMALL.value
+    cuts = (
+        (Decimal(config.tier_vip_percent), ValueTier.VIP),
+        (Decimal(config.tier_major_percent), ValueTier.MAJOR),
+        (Decimal(config.tier_ordinary_percent), ValueTier.ORDINARY),
+    )
+    if config.tier_method == AnalyticsSettings.TierMethod.CUSTOMER_SHARE:
+        # Share of the buyers ranked before this one.
+        before = Decimal((row.position or 1) - 1) * 100 / Decimal(max(row.buyers, 1))
+    else:
+        total = row.revenue_total
+        before = row.cum_before * 100 / total if total > 0 else Decimal(100)
+    for cut, tier in cuts:
+        if before < cut:
+            return tier.value
+    return ValueTier.SMALL.value
+
+
+@dataclass(frozen=True)
+class QuadrantCuts:
+    value: Decimal
+    frequency: int
+
+
+def quadrant_cuts(rows: Sequence[Row], config: AnalyticsSettings) -> QuadrantCuts:
+    """The thresholds of the quadrants: the settings', else the buyers' medians."""
+    buyers = [row for row in rows if row.is_buyer]
+    value = config.quadrant_value_threshold
+    if value is None:
+        value = (
+            _money(statistics.median(row.average_order_value for row in buyers)) if buyers else ZERO
+        )
+    frequency = config.quadrant_frequency_threshold
+    if frequency is None:
+        median = statistics.median(row.frequency for row in buyers) if buyers else 2
+        # A repeat buyer has bought at least twice, whatever the median.
+        frequency = max(2, math.ceil(median))
+    return QuadrantCuts(Decimal(value), int(frequency))
+
+
+def value_quadrant(row: Row, cuts: QuadrantCuts) -> str:
+    """Gold / meteor / stream / burden: value per purchase × repeat purchases."""
+    if not row.is_buyer:
+        return ""
+    high = row.average_order_value >= cuts.value
+    repeat = row.frequency >= cuts.frequency
+    if high and repeat:
+        return ValueQuadrant.GOLD.value
+    if high:
+        return ValueQuadrant.METEOR.value
+    if repeat:
+        return ValueQuadrant.STREAM.value
+    return ValueQuadrant.BURDEN.value
+
+
+def purchase_rate_drop(row: Row) -> float | None:
+    """1 − (current rate ÷ own past rate); None without two purchases (docs: "Churn")."""
+    if row.frequency < 2 or row.first_purchase is None or row.last_purchase is None:
+        return None
+    span = (row.last_purchase - row.first_purchase).days
+    interval = max(span / (row.frequency - 1), 1.0)
+    recency = row.recency_days or 0
+    if recency <= interval:
+        return 0.0
+    return round(1.0 - interval / recency, 4)
+
+
+def lifecycle_stage(row: Row, config: AnalyticsSettings, courted: bool) -> str:
+    """Potential … terminated from the purchase history (docs: "Lifecycle stages")."""
+    if not row.is_buyer:
+        return (LifecycleStage.DEVELOPMENT if courted else LifecycleStage.POTENTIAL).value
+    recency = row.recency_days or 0
+    if recency > config.terminated_days:
+        return LifecycleStage.TERMINATED.value
+    if recency > config.lapse_days or (
+        row.purchase_rate_drop is not None and row.purchase_rate_drop >= config.decline_drop
+    ):
+        return LifecycleStage.DECLINE.value
+    if row.frequency == 1:
+        return LifecycleStage.DEVELOPMENT.value
+    if (
+        row.frequency >= config.maturity_purchases
+        and (row.tenure_days or 0) >= config.maturity_days
+    ):
+        return LifecycleStage.MATURITY.value
+    return LifecycleStage.GROWTH.value
+
+
+def churn_risk(row: Row, config: AnalyticsSettings) -> float | None:
+    """w·(1 − P(alive)) + (1 − w)·rate drop; each part alone when the other is missing."""
+    if not row.is_buyer:
+        return None
+    drop = row.purchase_rate_drop
+    if drop is None:
+        # A one-time buyer has no rhythm of their own: the lapse window stands in.
+        drop = min(1.0, (row.recency_days or 0) / max(config.lapse_days, 1))
+    if row.p_alive is None:
+        return round(drop, 4)
+    weight = config.churn_weight
+    return round(weight * (1.0 - row.p_alive) + (1.0 - weight) * drop, 4)
+
+
+def classify(
+    rows: list[Row], config: AnalyticsSettings, as_of: datetime.date, courted: set[int]
+) -> None:
+    """Fill the derived figures of every row except the model's (before `apply_clv`)."""
+    for row in rows:
+        if row.is_buyer and row.last_purchase is not None and row.first_purchase is not None:
+            row.recency_days = max((as_of - row.last_purchase).days, 0)
+            row.tenure_days = max((as_of - row.first_purchase).days, 0)
+            row.average_order_value = (row.monetary / row.frequency).quantize(
+                CENT, rounding=ROUND_HALF_UP
+            )
+        row.rfm_segment = rfm_segment(row.r_score, row.f_score)
+        row.value_tier = value_tier(row, config)
+        row.purchase_rate_drop = purchase_rate_drop(row)
+        row.lifecycle_stage = lifecycle_stage(row, config, row.party_id in courted)
+    cuts = quadrant_cuts(rows, config)
+    for row in rows:
+        row.value_quadrant = value_quadrant(row, cuts)
+
+
+def finish(rows: Iterable[Row], config: AnalyticsSettings) -> None:
+    """The churn risk, once the model's P(alive) is known."""
+    for row in rows:
+        row.churn_risk = churn_risk(row, config)
+
+
+def courted_parties(org_id: int, as_of: datetime.date, lapse_days: int) -> set[int]:
+    """Customers being developed: an open opportunity, or an activity in the lapse window."""
+    from guanxi.activities.models import Activity
+    from guanxi.sales.models import Opportunity
+
+    since = timezone.make_aware(
+        datetime.datetime.combine(as_of - datetime.timedelta(days=lapse_days), datetime.time())
+    )
+    found = set(
+        Opportunity.objects.filter(org_id=org_id, status=Opportunity.Status.OPEN)
+        .exclude(party__isnull=True)
+        .values_list("party_id", flat=True)
+        .distinct()
+    )
+    found.update(
+        Activity.objects.filter(org_id=org_id, party__isnull=False, timeline_at__gte=since)
+        .values_list("party_id", flat=True)
+        .distinct()
+    )
+    return found
+
+
+# --- 3. writing ------------------------------------------------------------------------
+
+
+WRITTEN_COLUMNS = (
+    "computed_at",
+    "first_purchase",
+    "last_purchase",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "gross_profit",
+    "average_order_value",
+    "r_score",
+    "f_score",
+    "m_score",
+    "rfm_segment",
+    "value_tier",
+    "value_quadrant",
+    "lifecycle_stage",
+    "churn_risk",
+    "purchase_rate_drop",
+    "p_alive",
+    "expected_purchases_3m",
+    "expected_purchases_6m",
+    "expected_purchases_12m",
+    "expected_value_3m",
+    "expected_value_6m",
+    "expected_value_12m",
+    "expected_average_value",
+)
+
+
+def _values(row: Row, org_id: int, computed_at: Any) -> tuple[Any, ...]:
+    ops = connection.ops
+
+    def date(value: datetime.date | None) -> Any:
+        return ops.adapt_datefield_value(value)
+
+    def money(value: Decimal | None) -> Any:
+        return None if value is None else ops.adapt_decimalfield_value(value, 18, 2)
+
+    return (
+        org_id,
+        row.party_id,
+        computed_at,
+        date(row.first_purchase),
+        date(row.last_purchase),
+        row.recency_days,
+        row.frequency,
+        money(row.monetary),
+        money(row.gross_profit),
+        money(row.average_order_value),
+        row.r_score,
+        row.f_score,
+        row.m_score,
+        row.rfm_segment,
+        row.value_tier,
+        row.value_quadrant,
+        row.lifecycle_stage,
+        row.churn_risk,
+        row.purchase_rate_drop,
+        row.p_alive,
+        row.expected_purchases.get(3),
+        row.expected_purchases.get(6),
+        row.expected_purchases.get(12),
+        money(row.expected_value.get(3)),
+        money(row.expected_value.get(6)),
+        money(row.expected_value.get(12)),
+        money(row.expected_average_value),
+    )
+
+
+def _chunks(rows: Sequence[Row], size: int) -> Iterator[Sequence[Row]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def write_rows(
+    org_id: int,
+    rows: Sequence[Row],
+    computed_at: datetime.datetime,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> None:
+    """Upsert every row (one multi-row statement per batch), then drop stale rows."""
+    table = CustomerMetrics._meta.db_table
+    quote = connection.ops.quote_name
+    columns = ("org_id", "party_id", *WRITTEN_COLUMNS)
+    column_sql = ", ".join(quote(c) for c in columns)
+    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in WRITTEN_COLUMNS)
+    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    stamp = connection.ops.adapt_datetimefield_value(computed_at)
+    # SQLite allows at most 32,766 parameters per statement.
+    batch_size = max(1, min(batch_size, 32_000 // len(columns)))
+    total = max(len(rows), 1)
+    done = 0
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, batch_size):
+            params: list[Any] = []
+            for row in chunk:
+                params.extend(_values(row, org_id, stamp))
+            cursor.execute(  # identifiers are the model's, values are params
+                f"INSERT INTO {quote(table)} ({column_sql}) VALUES "  # noqa: S608
+                + ", ".join([placeholder] * len(chunk))
+                + f" ON CONFLICT ({quote('party_id')}) DO UPDATE SET {updates}",
+                params,
+            )
+            done += len(chunk)
+            if progress is not None:
+                progress(done * 100 // total, "write")
+    CustomerMetrics.objects.filter(org_id=org_id).exclude(computed_at=computed_at).delete()
+
+
+# --- the whole computation -------------------------------------------------------------
+
+
+def org_today(org: Any) -> datetime.date:
+    """Today in the organisation's time zone (the observation end)."""
+    import zoneinfo
+
+    try:
+        zone = zoneinfo.ZoneInfo(org.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("Asia/Shanghai")
+    return timezone.now().astimezone(zone).date()
+
+
+@dataclass
+class ComputeResult:
+    customers: int
+    buyers: int
+    clv_status: str
+    rows: list[Row]
+
+
+def compute(
+    org: Any,
+    config: AnalyticsSettings,
+    *,
+    as_of: datetime.date | None = None,
+    progress: Progress | None = None,
+    clv: Callable[[Any, list[Row], datetime.date], str] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ComputeResult:
+    """Compute and store every customer's metrics (inside the organisation's scope).
+
+    `clv(org, rows, as_of)` fits the lifetime-value model and fills the rows' P(alive)
+    and expectations; it returns the fit's status. Progress goes 0–100.
+    """
+
+    def report(percent: int, step: str) -> None:
+        if progress is not None:
+            progress(percent, step)
+
+    as_of = as_of or org_today(org)
+    report(5, "aggregate")
+    rows = fetch_rows(org.pk)
+    report(30, "classify")
+    courted = courted_parties(org.pk, as_of, config.lapse_days)
+    classify(rows, config, as_of, courted)
+    report(40, "clv")
+    status = clv(org, rows, as_of) if clv is not None else ""
+    finish(rows, config)
+    report(70, "write")
+    write_rows(
+        org.pk,
+        rows,
+        timezone.now(),
+        progress=lambda percent, step: report(70 + percent * 29 // 100, step),
+        batch_size=batch_size,
+    )
+    report(99, "write")
+    return ComputeResult(
+        customers=len(rows),
+        buyers=sum(1 for row in rows if row.is_buyer),
+        clv_status=status,
+        rows=rows,
+    )

@@ -1,0 +1,393 @@
+"""Writes of the customer-metrics part: refreshes (with their progress), the analysis
+settings, and the visit plan of the churn-risk list.
+
+Pages, the API, the nightly job and the demo seeder all come through here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.analytics import metrics
+from guanxi.analytics.models import AnalyticsSettings, ClvModelFit, MetricsRun
+from guanxi.core.models import Organisation
+from guanxi.core.permissions import MembershipLike, visible
+from guanxi.core.scoping import org_scope
+
+logger = logging.getLogger(__name__)
+
+# A queued or running refresh younger than this is reused instead of starting another.
+RUN_REUSE_MINUTES = 30
+# Months of the lifetime-value expectations stored per customer.
+HORIZONS = (3, 6, 12)
+
+SETTINGS_FIELDS = (
+    "tier_method",
+    "tier_vip_percent",
+    "tier_major_percent",
+    "tier_ordinary_percent",
+    "quadrant_value_threshold",
+    "quadrant_frequency_threshold",
+    "lapse_days",
+    "terminated_days",
+    "decline_drop",
+    "maturity_purchases",
+    "maturity_days",
+    "churn_weight",
+    "churn_threshold",
+)
+
+
+# --- settings --------------------------------------------------------------------------
+
+
+def get_settings(org: Organisation | int) -> AnalyticsSettings:
+    """The organisation's analysis settings (created with the defaults on first use)."""
+    org_id = org if isinstance(org, int) else org.pk
+    with org_scope(org_id):
+        found = AnalyticsSettings.objects.filter(org_id=org_id).first()
+        if found is not None:
+            return found
+        config, _created = AnalyticsSettings.objects.get_or_create(org_id=org_id)
+        return config
+
+
+def validate_settings(config: AnalyticsSettings) -> None:
+    """Field checks and the rules between fields; ValidationError with field messages."""
+    errors: dict[str, list[str]] = {}
+    try:
+        config.full_clean(exclude=["org"], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+
+    def add(field: str, message: str) -> None:
+        if field not in errors:
+            errors.setdefault(field, []).append(message)
+
+    cuts = ("tier_vip_percent", "tier_major_percent", "tier_ordinary_percent")
+    values = [getattr(config, name) for name in cuts]
+    if not any(name in errors for name in cuts):
+        for name, value in zip(cuts, values, strict=True):
+            if value is not None and not (0 < Decimal(value) <= 100):
+                add(name, _("Enter a percentage above 0 and at most 100."))
+        if not any(name in errors for name in cuts) and not (values[0] < values[1] < values[2]):
+            add(
+                "tier_major_percent",
+                _("The cut-offs must rise: VIP below major, major below ordinary."),
+            )
+    if (
+        "terminated_days" not in errors
+        and "lapse_days" not in errors
+        and config.terminated_days <= config.lapse_days
+    ):
+        add("terminated_days", _("A customer must be lapsed before being terminated."))
+    if "lapse_days" not in errors and config.lapse_days < 1:
+        add("lapse_days", _("Enter at least one day."))
+    if config.quadrant_value_threshold is not None and config.quadrant_value_threshold < 0:
+        add("quadrant_value_threshold", _("The amount cannot be negative."))
+    if config.quadrant_frequency_threshold is not None and config.quadrant_frequency_threshold < 2:
+        add("quadrant_frequency_threshold", _("A repeat buyer has bought at least twice."))
+    if "maturity_purchases" not in errors and config.maturity_purchases < 2:
+        add("maturity_purchases", _("A mature customer has bought at least twice."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean(field: str, value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        if value == "" and field in ("quadrant_value_threshold", "quadrant_frequency_threshold"):
+            return None
+    if field in ("tier_vip_percent", "tier_major_percent", "tier_ordinary_percent") or (
+        field == "quadrant_value_threshold" and value is not None
+    ):
+        try:
+            return Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            return value  # full_clean reports it on the field
+    return value
+
+
+@transaction.atomic
+def update_settings(
+    *, org: Organisation | int, actor: Any, data: Mapping[str, Any]
+) -> AnalyticsSettings:
+    """Change some settings. Raise ValidationError (per field) and save nothing on bad input."""
+    config = get_settings(org)
+    unknown = set(data) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {name: [_("This setting does not exist.")] for name in sorted(unknown)}
+        )
+    for name, value in data.items():
+        setattr(config, name, _clean(name, value))
+    validate_settings(config)
+    with org_scope(config.org_id):
+        config.save()
+    return config
+
+
+# --- refresh -------------------------------------------------------------------------------
+
+
+def _summary_inputs(org_id: int) -> tuple[list[int], list[Any], list[float]]:
+    """Every purchase event of the organisation: (customer, day, net amount)."""
+    from guanxi.analytics import facts
+
+    ids: list[int] = []
+    days: list[Any] = []
+    amounts: list[float] = []
+    for party_id, day, net in (
+        facts.purchase_events().filter(org_id=org_id).values_list("party_id", "date", "net")  # type: ignore[misc]
+    ):
+        ids.append(party_id)
+        days.append(day)
+        amounts.append(float(net or 0))
+    return ids, days, amounts
+
+
+def _decimal(value: float) -> Decimal | None:
+    if value != value or value in (float("inf"), float("-inf")):  # NaN or infinite
+        return None
+    return Decimal(repr(round(float(value), 2))).quantize(metrics.CENT)
+
+
+def apply_clv(org: Organisation, rows: list[metrics.Row], as_of: datetime.date) -> str:
+    """Fit the lifetime-value model (clv_services) and fill P(alive) and the expectations.
+
+    Returns the fit's status; without a usable fit the rows keep None (the churn risk then
+    rests on the purchase-rate drop alone).
+    """
+    try:
+        from guanxi.analytics import clv
+        from guanxi.analytics.clv_services import fit_clv_model
+    except ImportError:  # pragma: no cover - the model's module is another part's
+        return ""
+    fit = fit_clv_model(org)
+    if fit is None or fit.status != ClvModelFit.Status.OK or None in (fit.r, fit.alpha, fit.a):
+        return getattr(fit, "status", "")
+    import numpy as np
+
+    period_days = int((fit.calibration or {}).get("period_days", 7))
+    ids, days, amounts = _summary_inputs(org.pk)
+    if not ids:
+        return fit.status
+    summary = clv.summarise(ids, days, amounts, as_of, period_days=period_days)
+    bg = (float(fit.r or 0), float(fit.alpha or 0), float(fit.a or 0), float(fit.b or 0))
+    x, t_x, age = summary.frequency, summary.recency, summary.T
+    alive = clv.probability_alive(bg, x, t_x, age)
+    per_month = clv.DAYS_PER_MONTH / period_days
+    expected = {m: clv.expected_purchases(bg, m * per_month, x, t_x, age) for m in HORIZONS}
+    spend = None
+    values: dict[int, Any] = {}
+    if None not in (fit.p, fit.q, fit.v) and (fit.q or 0) > 1:
+        gg = (float(fit.p or 0), float(fit.q or 0), float(fit.v or 0))
+        spend = clv.expected_average_value(gg, x, summary.monetary_value)
+        values = {
+            m: clv.lifetime_value(
+                bg, gg, x, t_x, age, summary.monetary_value, months=m, periods_per_month=per_month
+            )
+            for m in HORIZONS
+        }
+    index = {int(pid): i for i, pid in enumerate(summary.customer_ids.tolist())}
+    for row in rows:
+        i = index.get(row.party_id)
+        if i is None:
+            continue
+        row.p_alive = round(float(np.clip(alive[i], 0.0, 1.0)), 4)
+        row.expected_purchases = {m: round(float(expected[m][i]), 4) for m in HORIZONS}
+        if spend is not None:
+            row.expected_average_value = _decimal(spend[i])
+            row.expected_value = {m: _decimal(values[m][i]) for m in HORIZONS}
+    return fit.status
+
+
+def refresh_now(
+    org: Organisation,
+    *,
+    run: MetricsRun | None = None,
+    as_of: datetime.date | None = None,
+    with_clv: bool = True,
+) -> metrics.ComputeResult:
+    """Recompute every customer's metrics of `org` now (the task, the demo, tests)."""
+    with org_scope(org):
+        config = get_settings(org)
+
+        def progress(percent: int, step: str) -> None:
+            if run is not None:
+                MetricsRun.objects.filter(pk=run.pk).update(
+                    progress=min(max(percent, 0), 100), step=step
+                )
+
+        return metrics.compute(
+            org,
+            config,
+            as_of=as_of,
+            progress=progress,
+            clv=apply_clv if with_clv else None,
+        )
+
+
+@transaction.atomic
+def start_refresh(*, org: Organisation, actor: Any) -> MetricsRun:
+    """Queue a refresh (or return the one already queued or running) and enqueue the job."""
+    from guanxi.analytics.tasks import refresh_metrics
+
+    with org_scope(org):
+        recent = timezone.now() - datetime.timedelta(minutes=RUN_REUSE_MINUTES)
+        pending = (
+            MetricsRun.objects.filter(
+                org=org,
+                status__in=(MetricsRun.Status.QUEUED, MetricsRun.Status.RUNNING),
+                created_at__gte=recent,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if pending is not None:
+            return pending
+        run = MetricsRun.objects.create(
+            org=org, requested_by=actor if getattr(actor, "pk", None) else None
+        )
+    org_id, run_id = org.pk, run.pk
+    transaction.on_commit(lambda: refresh_metrics.enqueue(org_id, run_id))
+    return run
+
+
+def run_refresh(org_id: int, run_id: int | None = None) -> MetricsRun | None:
+    """Carry out a refresh, recording its progress and outcome on its MetricsRun."""
+    org = Organisation.objects.filter(pk=org_id).first()
+    if org is None:
+        return None
+    with org_scope(org):
+        run = (
+            MetricsRun.objects.filter(pk=run_id, org=org).first()
+            if run_id is not None
+            else MetricsRun.objects.create(org=org)
+        )
+        if run is None or run.status in (MetricsRun.Status.DONE, MetricsRun.Status.FAILED):
+            return run
+        MetricsRun.objects.filter(pk=run.pk).update(
+            status=MetricsRun.Status.RUNNING, started_at=timezone.now(), progress=1, step="start"
+        )
+        try:
+            result = refresh_now(org, run=run)
+        except Exception as exc:
+            logger.exception("metrics refresh %s of org %s failed", run.pk, org_id)
+            MetricsRun.objects.filter(pk=run.pk).update(
+                status=MetricsRun.Status.FAILED,
+                finished_at=timezone.now(),
+                error=str(exc)[:2000],
+                step="failed",
+            )
+        else:
+            MetricsRun.objects.filter(pk=run.pk).update(
+                status=MetricsRun.Status.DONE,
+                finished_at=timezone.now(),
+                progress=100,
+                step="done",
+                customers=result.customers,
+            )
+        run.refresh_from_db()
+        return run
+
+
+# --- visit plan ------------------------------------------------------------------------
+
+
+def _visit_time(org: Organisation, day: datetime.date) -> datetime.datetime:
+    import zoneinfo
+
+    try:
+        zone = zoneinfo.ZoneInfo(org.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("Asia/Shanghai")
+    return datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=zone)
+
+
+@transaction.atomic
+def plan_visits(
+    *,
+    org: Organisation,
+    actor: Any,
+    membership: MembershipLike,
+    party_ids: Sequence[Any],
+    due_date: Any,
+    note: str = "",
+) -> list[Any]:
+    """Create one visit task per selected customer (assignee: the customer's owner, else
+    the actor), all or none. Raise ValidationError per field on bad input: no customer
+    selected, a customer the member may not see (reported as not found), a date in the
+    past or missing."""
+    from guanxi.accounts.models import Membership
+    from guanxi.activities.models import Activity
+    from guanxi.activities.services import create_activity
+    from guanxi.parties.models import Party
+
+    errors: dict[str, list[str]] = {}
+    ids: list[int] = []
+    for value in party_ids or ():
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            errors["customers"] = [_("Select customers from the list.")]
+            break
+    ids = list(dict.fromkeys(ids))
+    if not ids and "customers" not in errors:
+        errors["customers"] = [_("Select at least one customer.")]
+    day: datetime.date | None = None
+    if isinstance(due_date, datetime.date):
+        day = due_date
+    elif due_date:
+        try:
+            day = datetime.date.fromisoformat(str(due_date).strip())
+        except ValueError:
+            errors["due_date"] = [_("Enter a valid date.")]
+    else:
+        errors["due_date"] = [_("Choose the day of the visit.")]
+    if day is not None and day < metrics.org_today(org):
+        errors["due_date"] = [_("The visit cannot be in the past.")]
+    with org_scope(org):
+        parties = {}
+        if ids:
+            parties = {
+                p.pk: p for p in visible(Party.objects.filter(pk__in=ids), membership, "party")
+            }
+            if len(parties) != len(ids) and "customers" not in errors:
+                errors["customers"] = [_("Some selected customers were not found.")]
+        if errors or day is None:
+            raise ValidationError(errors)
+        due_at = _visit_time(org, day)
+        members = set(
+            Membership.objects.filter(org_id=org.pk, is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        created = []
+        for party_id in ids:
+            party = parties[party_id]
+            created.append(
+                create_activity(
+                    org=org,
+                    actor=actor,
+                    data={
+                        "kind": Activity.Kind.TASK,
+                        "subject": _("Visit %(customer)s (churn risk)") % {"customer": party.name},
+                        "body": note.strip(),
+                        "party": party,
+                        "owner": party.owner_id if party.owner_id in members else actor,
+                        "due_at": due_at,
+                        "priority": Activity.Priority.HIGH,
+                    },
+                )
+            )
+        return created
