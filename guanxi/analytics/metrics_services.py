@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.analytics import metrics
-from guanxi.analytics.models import AnalyticsSettings, ClvModelFit, MetricsRun
+from guanxi.analytics.models import AnalyticsSettings, MetricsRun
 from guanxi.core.models import Organisation
 from guanxi.core.permissions import MembershipLike, visible
 from guanxi.core.scoping import org_scope
@@ -139,24 +140,8 @@ def update_settings(
 # --- refresh -------------------------------------------------------------------------------
 
 
-def _summary_inputs(org_id: int) -> tuple[list[int], list[Any], list[float]]:
-    """Every purchase event of the organisation: (customer, day, net amount)."""
-    from guanxi.analytics import facts
-
-    ids: list[int] = []
-    days: list[Any] = []
-    amounts: list[float] = []
-    for party_id, day, net in (
-        facts.purchase_events().filter(org_id=org_id).values_list("party_id", "date", "net")  # type: ignore[misc]
-    ):
-        ids.append(party_id)
-        days.append(day)
-        amounts.append(float(net or 0))
-    return ids, days, amounts
-
-
-def _decimal(value: float) -> Decimal | None:
-    if value != value or value in (float("inf"), float("-inf")):  # NaN or infinite
+def _decimal(value: Any) -> Decimal | None:
+    if not math.isfinite(float(value)):
         return None
     return Decimal(repr(round(float(value), 2))).quantize(metrics.CENT)
 
@@ -167,48 +152,66 @@ def apply_clv(org: Organisation, rows: list[metrics.Row], as_of: datetime.date) 
     Returns the fit's status; without a usable fit the rows keep None (the churn risk then
     rests on the purchase-rate drop alone).
     """
-    try:
-        from guanxi.analytics import clv
-        from guanxi.analytics.clv_services import fit_clv_model
-    except ImportError:  # pragma: no cover - the model's module is another part's
-        return ""
-    fit = fit_clv_model(org)
-    if fit is None or fit.status != ClvModelFit.Status.OK or None in (fit.r, fit.alpha, fit.a):
-        return getattr(fit, "status", "")
     import numpy as np
 
-    period_days = int((fit.calibration or {}).get("period_days", 7))
-    ids, days, amounts = _summary_inputs(org.pk)
-    if not ids:
-        return fit.status
-    summary = clv.summarise(ids, days, amounts, as_of, period_days=period_days)
-    bg = (float(fit.r or 0), float(fit.alpha or 0), float(fit.a or 0), float(fit.b or 0))
+    from guanxi.analytics import clv
+    from guanxi.analytics.clv_services import (
+        PERIOD_DAYS,
+        customer_summary,
+        fit_clv_model,
+        fit_params,
+    )
+
+    fit = fit_clv_model(org, as_of)
+    bg, gg = fit_params(fit)
+    if bg is None:
+        return str(fit.status)
+    summary = customer_summary(org, as_of)
+    if not len(summary):
+        return str(fit.status)
     x, t_x, age = summary.frequency, summary.recency, summary.T
-    alive = clv.probability_alive(bg, x, t_x, age)
-    per_month = clv.DAYS_PER_MONTH / period_days
-    expected = {m: clv.expected_purchases(bg, m * per_month, x, t_x, age) for m in HORIZONS}
-    spend = None
-    values: dict[int, Any] = {}
-    if None not in (fit.p, fit.q, fit.v) and (fit.q or 0) > 1:
-        gg = (float(fit.p or 0), float(fit.q or 0), float(fit.v or 0))
-        spend = clv.expected_average_value(gg, x, summary.monetary_value)
-        values = {
-            m: clv.lifetime_value(
-                bg, gg, x, t_x, age, summary.monetary_value, months=m, periods_per_month=per_month
-            )
-            for m in HORIZONS
-        }
+    per_month = clv.DAYS_PER_MONTH / PERIOD_DAYS
+    with np.errstate(all="ignore"):
+        alive = clv.probability_alive(bg, x, t_x, age)
+        expected = {m: clv.expected_purchases(bg, m * per_month, x, t_x, age) for m in HORIZONS}
+        spend = None
+        values: dict[int, Any] = {}
+        if gg is not None:
+            spend = clv.expected_average_value(gg, x, summary.monetary_value)
+            values = {
+                m: clv.lifetime_value(
+                    bg,
+                    gg,
+                    x,
+                    t_x,
+                    age,
+                    summary.monetary_value,
+                    months=m,
+                    periods_per_month=per_month,
+                )
+                for m in HORIZONS
+            }
     index = {int(pid): i for i, pid in enumerate(summary.customer_ids.tolist())}
     for row in rows:
         i = index.get(row.party_id)
         if i is None:
             continue
-        row.p_alive = round(float(np.clip(alive[i], 0.0, 1.0)), 4)
-        row.expected_purchases = {m: round(float(expected[m][i]), 4) for m in HORIZONS}
+        row.p_alive = _unit(alive[i])
+        row.expected_purchases = {m: _finite(expected[m][i]) for m in HORIZONS}
         if spend is not None:
             row.expected_average_value = _decimal(spend[i])
             row.expected_value = {m: _decimal(values[m][i]) for m in HORIZONS}
-    return fit.status
+    return str(fit.status)
+
+
+def _finite(value: Any) -> float | None:
+    number = float(value)
+    return round(number, 4) if math.isfinite(number) else None
+
+
+def _unit(value: Any) -> float | None:
+    number = _finite(value)
+    return None if number is None else min(max(number, 0.0), 1.0)
 
 
 def refresh_now(
