@@ -124,7 +124,7 @@ def pipeline_by_stage(membership: MembershipLike, filters: FunnelFilters) -> lis
         for r in funnel_opportunities(membership, filters)
         .filter(status=Opportunity.Status.OPEN)
         .values("stage_id")
-        .annotate(n=Count("id"), amount=Sum("amount"), weighted=Sum(weighted_expression()))
+        .annotate(n=Count("id"), sum_amount=Sum("amount"), sum_weighted=Sum(weighted_expression()))
         .order_by()
     }
     out = []
@@ -136,8 +136,8 @@ def pipeline_by_stage(membership: MembershipLike, filters: FunnelFilters) -> lis
             StageRow(
                 stage=s,
                 count=int(r.get("n") or 0),
-                amount=_dec(r.get("amount")),
-                weighted=_dec(r.get("weighted")),
+                amount=_dec(r.get("sum_amount")),
+                weighted=_dec(r.get("sum_weighted")),
                 url=opportunity_list_url(filters, stage=s.pk, status="open"),
             )
         )
@@ -317,7 +317,7 @@ def forecast(
     grouped = (
         open_opps.annotate(month=TruncMonth("close_date"))
         .values("month")
-        .annotate(n=Count("id"), amount=Sum("amount"), weighted=Sum(weighted_expression()))
+        .annotate(n=Count("id"), sum_amount=Sum("amount"), sum_weighted=Sum(weighted_expression()))
         .order_by()
     )
     by_month: dict[Any, dict[str, Any]] = {}
@@ -339,8 +339,8 @@ def forecast(
             by_month[month] = r
             continue
         target["n"] += r["n"]
-        target["amount"] += _dec(r["amount"])
-        target["weighted"] += _dec(r["weighted"])
+        target["amount"] += _dec(r["sum_amount"])
+        target["weighted"] += _dec(r["sum_weighted"])
     rows = []
     for i in range(months):
         month = _add_months(first, i)
@@ -351,8 +351,8 @@ def forecast(
                 key=key,
                 month=month,
                 count=int(r.get("n") or 0),
-                amount=_dec(r.get("amount")),
-                weighted=_dec(r.get("weighted")),
+                amount=_dec(r.get("sum_amount")),
+                weighted=_dec(r.get("sum_weighted")),
                 url=opportunity_list_url(filters, status="open", close_month=key),
             )
         )
