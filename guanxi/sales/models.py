@@ -195,6 +195,9 @@ class Opportunity(SoftDeleteModel, BusinessModel):
             models.Index(fields=("org", "party", "-created_at"), name="opp_party"),
             models.Index(fields=("org", "owner", "status", "id"), name="opp_owner_status"),
             models.Index(fields=("org", "close_date", "id"), name="opp_close_date"),
+            # The list's default and amount sorts, read in index order (no sort of all rows).
+            models.Index(fields=("org", "created_at", "id"), name="opp_created"),
+            models.Index(fields=("org", "amount", "id"), name="opp_amount"),
         ]
 
     def __str__(self) -> str:
