@@ -25,7 +25,7 @@ from django_scopes import scope
 
 from guanxi.activities.models import Activity
 from guanxi.stock.models import StockDocument, StockDocumentLine
-from tests.activities.conftest import smtp_server  # noqa: F401 (a real SMTP server)
+from tests.activities.conftest import smtp_server
 from tests.activities.factories import make_activity, make_contact, make_party
 from tests.catalog.factories import make_product
 from tests.factories import make_member

@@ -295,7 +295,8 @@ def test_custom_field_columns(org, admin_member, sales_data):
 def test_paging_detail_rows(org, admin_member, sales_data):
     data = {"object": "sales_lines", "columns": ["document", "net"], "sort": [{"field": "net"}]}
     first = _run(org, admin_member, data, limit=3)
-    assert first.has_more and first.next_offset == 3
+    assert first.has_more
+    assert first.next_offset == 3
     rest = _run(org, admin_member, data, offset=3, limit=3)
     assert not rest.has_more
     assert [c[1] for c in _cells(first) + _cells(rest)] == [
