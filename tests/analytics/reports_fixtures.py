@@ -27,6 +27,7 @@ from guanxi.activities.models import Activity
 from guanxi.stock.models import StockDocument, StockDocumentLine
 from tests.activities.conftest import smtp_server
 from tests.activities.factories import make_activity, make_contact, make_party
+from tests.api.conftest import admin_api, admin_token, sales_api
 from tests.catalog.factories import make_product
 from tests.factories import make_member
 from tests.sales.documents_fixtures import make_warehouse
@@ -132,4 +133,12 @@ def sales_data(org, admin_member, sales_member, other_member):
     return SimpleNamespace(hualian=hualian, zhujiang=zhujiang, boss=boss, p1=p1, p2=p2)
 
 
-__all__ = ["make_sale", "other_member", "sales_data", "smtp_server"]
+__all__ = [
+    "admin_api",
+    "admin_token",
+    "make_sale",
+    "other_member",
+    "sales_api",
+    "sales_data",
+    "smtp_server",
+]
