@@ -226,18 +226,24 @@ def _maximise(neg_ll: Any, start: FloatArray, n_params: int) -> tuple[FloatArray
         value = neg_ll(np.exp(log_params))
         return float(value) if np.isfinite(value) else 1e100
 
-    best = minimize(objective, start, method="L-BFGS-B", bounds=[(-12.0, 12.0)] * n_params)
-    # Polish with Nelder-Mead from the L-BFGS-B point: cheap, and it repairs the rare
-    # runs where finite-difference gradients stop early on a flat ridge.
-    polish = minimize(
-        objective,
-        best.x,
-        method="Nelder-Mead",
-        options={"xatol": 1e-7, "fatol": 1e-10, "maxiter": 4000},
-    )
-    if polish.fun <= best.fun:
-        best = polish
-    converged = bool(np.isfinite(best.fun) and best.fun < 1e99)
+    bounds = [(-12.0, 12.0)] * n_params
+    options = {"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000}
+    best = minimize(objective, start, method="L-BFGS-B", bounds=bounds, options=options)
+    if not best.success:
+        # Finite-difference gradients can stop early on a flat ridge: polish with
+        # Nelder-Mead from that point (bounded effort).
+        polish = minimize(
+            objective,
+            best.x,
+            method="Nelder-Mead",
+            options={"xatol": 1e-7, "fatol": 1e-10, "maxfev": 400 * n_params},
+        )
+        if polish.fun <= best.fun:
+            best = polish
+    # Converged: the optimiser says so and the likelihood is finite. A parameter at the
+    # search bound (e^±12) still counts: the likelihood is flat there and predictions
+    # are the model's limit case (e.g. no spread in spend between customers).
+    converged = bool(best.success and np.isfinite(best.fun) and best.fun < 1e99)
     return np.exp(best.x), float(best.fun), converged
 
 
@@ -660,3 +666,42 @@ def _cumulative_tracking(
         "expected": expected.tolist(),
         "calibration_end": str(np.datetime64(cal_day, "D")),
     }
+
+
+def score(
+    bg: BgNbdParams | tuple[float, float, float, float],
+    gg: GammaGammaParams | tuple[float, float, float] | None,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    monetary_value: ArrayLike,
+    horizons_months: tuple[int, ...] = (3, 6, 12),
+    monthly_discount: float = 0.01,
+    periods_per_month: float = DAYS_PER_MONTH / 7,
+) -> dict[str, FloatArray]:
+    """Everything a customer page shows, for many customers at once.
+
+    Keys: `p_alive`; `expected_purchases_{n}m` (undiscounted expected purchases in the next
+    n months); with a spend model `gg`: `expected_average_value` and `expected_value_{n}m`
+    (`lifetime_value` over n months, discounted monthly by `monthly_discount`).
+    """
+    x, t_x, age = _arrays(frequency, recency, T)
+    out: dict[str, FloatArray] = {"p_alive": probability_alive(bg, x, t_x, age)}
+    for months in horizons_months:
+        out[f"expected_purchases_{months}m"] = expected_purchases(
+            bg, months * periods_per_month, x, t_x, age
+        )
+    if gg is not None:
+        spend = expected_average_value(gg, x, monetary_value)
+        out["expected_average_value"] = spend
+        # One pass over the months: discounted value accumulated month by month (the
+        # same sum as `lifetime_value`, computed once for all horizons).
+        value = np.zeros_like(x)
+        previous = np.zeros_like(x)
+        for month in range(1, max(horizons_months, default=0) + 1):
+            current = expected_purchases(bg, month * periods_per_month, x, t_x, age)
+            value = value + spend * (current - previous) / (1.0 + monthly_discount) ** month
+            previous = current
+            if month in horizons_months:
+                out[f"expected_value_{month}m"] = value
+    return out
