@@ -6,7 +6,6 @@ read, CHANGE "analytics" to mine or change the thresholds; a rule shows only whe
 caller may see all its products; a customer the caller may not see is a 404.
 """
 
-
 import datetime
 from typing import Any
 
