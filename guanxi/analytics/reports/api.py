@@ -266,7 +266,7 @@ def create_report(request: HttpRequest, payload: SavedReportIn) -> Status[Any]:
 
 
 @router.get(
-    "/analytics/reports/{id}",
+    "/analytics/reports/{int:id}",
     response={200: SavedReportOut, **error_responses(*AUTH_ERRORS, 404)},
 )
 def get_report(request: HttpRequest, id: int) -> dict[str, Any]:
@@ -275,7 +275,7 @@ def get_report(request: HttpRequest, id: int) -> dict[str, Any]:
 
 
 @router.put(
-    "/analytics/reports/{id}",
+    "/analytics/reports/{int:id}",
     response={200: SavedReportOut, **error_responses(*AUTH_ERRORS, 404, 409, 422)},
 )
 def update_report(request: HttpRequest, id: int, payload: SavedReportUpdate) -> dict[str, Any]:
@@ -294,7 +294,7 @@ def update_report(request: HttpRequest, id: int, payload: SavedReportUpdate) -> 
 
 
 @router.delete(
-    "/analytics/reports/{id}",
+    "/analytics/reports/{int:id}",
     response={204: None, **error_responses(*AUTH_ERRORS, 404)},
 )
 def delete_report(request: HttpRequest, id: int) -> Status[None]:
@@ -319,7 +319,7 @@ def run_adhoc(request: HttpRequest, payload: AdhocRunIn) -> dict[str, Any]:
 
 
 @router.post(
-    "/analytics/reports/{id}/run",
+    "/analytics/reports/{int:id}/run",
     response={200: RunOut, **error_responses(*AUTH_ERRORS, 404, 422)},
 )
 def run_report(request: HttpRequest, id: int, payload: RunIn) -> dict[str, Any]:
@@ -331,7 +331,7 @@ def run_report(request: HttpRequest, id: int, payload: RunIn) -> dict[str, Any]:
 
 
 @router.get(
-    "/analytics/reports/{id}/export",
+    "/analytics/reports/{int:id}/export",
     response={200: None, **error_responses(*AUTH_ERRORS, 404, 422)},
     openapi_extra={
         "responses": {
