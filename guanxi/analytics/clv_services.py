@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +38,7 @@ MIN_HOLDOUT_WEEKS = 4
 MAX_HOLDOUT_WEEKS = 52
 # Fits kept per organisation (the latest one is in use; older ones show the trend).
 KEEP_FITS = 30
+EARLIEST_OBSERVATION_END = datetime.date(2000, 1, 1)
 
 
 def org_today(org: Organisation) -> datetime.date:
@@ -244,4 +246,32 @@ def _save(org: Organisation, fields: dict[str, Any]) -> ClvModelFit:
         )
         if stale:
             ClvModelFit.objects.filter(org_id=org.pk, pk__in=stale).delete()
+    return fit
+
+
+def refit(
+    org: Organisation, actor: Any = None, observation_end: datetime.date | None = None
+) -> ClvModelFit:
+    """Refit on request (page button, API): `observation_end` may be any past day, so a
+    teacher can fit "as of" an earlier date; a future day is refused (field error)."""
+    today = org_today(org)
+    if observation_end is not None:
+        if observation_end > today:
+            raise ValidationError(
+                {"observation_end": _("The end of observation cannot be in the future.")}
+            )
+        if observation_end < EARLIEST_OBSERVATION_END:
+            raise ValidationError(
+                {
+                    "observation_end": _("The end of observation must be in %(year)d or later.")
+                    % {"year": EARLIEST_OBSERVATION_END.year}
+                }
+            )
+    fit = fit_clv_model(org, observation_end or today)
+    logger.info(
+        "CLV model refitted for organisation %s by %s: %s",
+        org.pk,
+        getattr(actor, "pk", None),
+        fit.status,
+    )
     return fit

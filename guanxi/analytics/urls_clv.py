@@ -1,5 +1,10 @@
-"""URLs of one part of the analytics area; included by analytics/urls.py."""
+"""URLs of the lifetime-value model page (under /analysis/); included by analytics/urls.py."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from guanxi.analytics import views_clv as views
+
+urlpatterns: list[URLPattern] = [
+    path("clv/", views.clv_model, name="clv"),
+    path("clv/refit/", views.clv_refit, name="clv_refit"),
+]
