@@ -259,8 +259,14 @@ def builtin_reports() -> list[dict[str, Any]]:
 def ensure_builtin_reports(org_id: int) -> int:
     """Create the ready-made reports the organisation does not have yet; return how many.
 
-    A ready-made report someone deleted stays deleted (it is in the recycle bin)."""
-    with scope(org=org_id):
+    A ready-made report someone deleted stays deleted (it is in the recycle bin). Names
+    are written in the organisation's language."""
+    from django.utils import translation
+
+    from guanxi.core.models import Organisation
+
+    language = Organisation.objects.filter(pk=org_id).values_list("language", flat=True).first()
+    with scope(org=org_id), translation.override(language or "zh-hans"):
         existing = set(
             SavedReport.all_objects.filter(org_id=org_id)
             .exclude(builtin_key="")
