@@ -1,0 +1,69 @@
+"""The metrics refresh with the lifetime-value model: P(alive), expected purchases and
+values per customer come from the stored fit, and the churn risk combines them with the
+drop in purchase rate. Data: the CLV test organisation (tests/analytics/clv_fixtures.py):
+24 customers, a third bought once, a third stopped after 120 days, a third buy on."""
+
+from __future__ import annotations
+
+import pytest
+from django_scopes import scope
+
+from guanxi.analytics import clv, clv_services
+from guanxi.analytics.metrics_services import get_settings, refresh_now
+from guanxi.analytics.models import ClvModelFit, CustomerMetrics
+from tests.analytics.clv_fixtures import OBSERVATION_END, build_clv_dataset
+
+pytestmark = pytest.mark.django_db
+
+
+def test_refresh_scores_every_buyer_with_the_fitted_model(org, admin_member):
+    parties = build_clv_dataset(org, owner=admin_member.user)
+    result = refresh_now(org, as_of=OBSERVATION_END)
+    assert result.clv_status == ClvModelFit.Status.OK
+    fit = clv_services.latest_fit(org)
+    bg, gg = clv_services.fit_params(fit)
+    summary = clv_services.customer_summary(org, OBSERVATION_END)
+    index = {pid: i for i, pid in enumerate(summary.customer_ids.tolist())}
+    config = get_settings(org)
+    with scope(org=org.pk):
+        rows = {m.party_id: m for m in CustomerMetrics.objects.all()}
+    assert len(rows) == 24
+    for party in parties:
+        m = rows[party.pk]
+        i = index[party.pk]
+        x, t_x, age = summary.frequency[i], summary.recency[i], summary.T[i]
+        expected_alive = float(clv.probability_alive(bg, [x], [t_x], [age])[0])
+        assert m.p_alive == pytest.approx(expected_alive, abs=1e-4)
+        twelve = float(
+            clv.expected_purchases(bg, 12 * clv.DAYS_PER_MONTH / 7, [x], [t_x], [age])[0]
+        )
+        assert m.expected_purchases_12m == pytest.approx(twelve, abs=1e-4)
+        assert m.expected_purchases_3m <= m.expected_purchases_6m <= m.expected_purchases_12m
+        if gg is not None:
+            assert m.expected_value_3m <= m.expected_value_6m <= m.expected_value_12m
+            assert m.expected_average_value > 0
+        drop = m.purchase_rate_drop
+        if drop is None:  # one purchase: the lapse window stands in
+            drop = min(1.0, m.recency_days / config.lapse_days)
+        weight = config.churn_weight
+        assert m.churn_risk == pytest.approx(
+            weight * (1 - m.p_alive) + (1 - weight) * drop, abs=2e-4
+        )
+    # Customers who stopped after 120 days are less likely alive than those who buy on.
+    stopped = [rows[p.pk].p_alive for i, p in enumerate(parties) if i % 3 == 1]
+    buying = [rows[p.pk].p_alive for i, p in enumerate(parties) if i % 3 == 2]
+    assert max(stopped) < min(buying)
+    # One-time buyers have P(alive) = 1 in the BG/NBD (no repeat purchase to drop out after).
+    assert all(rows[p.pk].p_alive == 1.0 for i, p in enumerate(parties) if i % 3 == 0)
+
+
+def test_without_enough_data_the_model_figures_stay_empty(org, admin_member):
+    from tests.analytics.metrics_fixtures import AS_OF, build_dataset
+
+    build_dataset(org, owner=admin_member.user)
+    result = refresh_now(org, as_of=AS_OF)
+    assert result.clv_status == ClvModelFit.Status.INSUFFICIENT_DATA
+    with scope(org=org.pk):
+        assert not CustomerMetrics.objects.filter(p_alive__isnull=False).exists()
+        c = CustomerMetrics.objects.get(party__name="客户C")
+    assert c.churn_risk == pytest.approx(0.8546)  # the rate drop alone
