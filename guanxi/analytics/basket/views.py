@@ -128,8 +128,13 @@ def basket_rules(request: HttpRequest) -> HttpResponse:
 def basket_mine(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     run = svc.request_mining(membership)
+    run.refresh_from_db()
     if _is_htmx(request):
-        return render(request, f"{T}/_run.html", {"run": run, "can_change": True})
+        response = render(request, f"{T}/_run.html", {"run": run, "can_change": True})
+        if not run.is_active:
+            # Finished at once (a small organisation, or an in-process task backend).
+            response["HX-Refresh"] = "true"
+        return response
     messages.success(request, _("Mining started. The rules refresh when it is done."))
     return redirect("analytics:basket_rules")
 
@@ -188,8 +193,13 @@ def basket_party_tab(request: HttpRequest, party_pk: int) -> HttpResponse:
 
 
 def _product_ids(request: HttpRequest) -> list[int]:
+    """`product=<id>` (repeated), or the line editor's own `lines-<n>-product` fields."""
+    raws = list(request.GET.getlist("product"))
+    for key in request.GET:
+        if key.endswith("-product"):
+            raws.extend(request.GET.getlist(key))
     ids: list[int] = []
-    for raw in request.GET.getlist("product")[:MAX_SUGGESTION_PRODUCTS]:
+    for raw in raws[:MAX_SUGGESTION_PRODUCTS]:
         try:
             value = int(raw)
         except (TypeError, ValueError):
