@@ -72,7 +72,7 @@ def _doc(org, warehouse, kind, date, party, owner, lines, *, status="posted", re
     return doc
 
 
-def build_sales(org, *, admin=None) -> SalesWorld:
+def build_sales(org, *, admin=None, suffix: str = "") -> SalesWorld:
     """Customers A–E, products P1 (category 办公家具) and P2 (category 电子产品).
 
     | doc | date       | kind     | customer | owner  | product | qty | net   | unit cost |
@@ -87,39 +87,55 @@ def build_sales(org, *, admin=None) -> SalesWorld:
     | d8  | 2026-03-01 | delivery | D        | other  | P1      | 10  | 2000  | 60        |
     | d9  | 2026-03-02 | delivery | E (draft, not a sale)       | P1 | 5 | 999 | 60    |
     """
-    from guanxi.catalog.models import Product, ProductCategory
+    from guanxi.catalog.models import Product
     from guanxi.parties.models import PartyGroup, PartyGroupMember
     from guanxi.stock.models import StockDocument, Warehouse
+    from tests.catalog.factories import make_category
     from tests.sales.pipeline_factories import make_customer
 
     K, S = StockDocument.Kind, StockDocument.Status
-    team = make_team(org, "华东组")
+    team = make_team(org, f"华东组{suffix}")
     admin = admin or make_member(org, "admin", username=f"boss{next(_numbers)}")
     seller = make_member(org, "sales", team=team, username=f"seller{next(_numbers)}")
     other = make_member(org, "sales", username=f"other{next(_numbers)}")
     customers = {
         "A": make_customer(
-            org, seller.user, name="甲公司", province="江苏", city="南京", source="referral"
+            org,
+            seller.user,
+            name=f"甲公司{suffix}",
+            province="江苏",
+            city="南京",
+            source="referral",
         ),
         "B": make_customer(
-            org, other.user, name="乙公司", province="浙江", city="杭州", source="website"
+            org, other.user, name=f"乙公司{suffix}", province="浙江", city="杭州", source="website"
         ),
         "C": make_customer(
-            org, admin.user, name="丙公司", province="江苏", city="苏州", source="referral"
+            org, admin.user, name=f"丙公司{suffix}", province="江苏", city="苏州", source="referral"
         ),
-        "D": make_customer(org, other.user, name="丁公司", province="上海", city="上海", source=""),
-        "E": make_customer(org, other.user, name="戊公司"),
+        "D": make_customer(
+            org, other.user, name=f"丁公司{suffix}", province="上海", city="上海", source=""
+        ),
+        "E": make_customer(org, other.user, name=f"戊公司{suffix}"),
     }
     with scopes_disabled():
-        furniture = ProductCategory.objects.add_root(org=org, name="办公家具")
-        electronics = ProductCategory.objects.add_root(org=org, name="电子产品")
+        furniture = make_category(org, f"办公家具{suffix}")
+        electronics = make_category(org, f"电子产品{suffix}")
         p1 = Product.objects.create(
-            org=org, code="P1", name="办公椅", list_price=Decimal("100"), category=furniture
+            org=org,
+            code=f"P1-{next(_numbers)}",
+            name="办公椅",
+            list_price=Decimal("100"),
+            category=furniture,
         )
         p2 = Product.objects.create(
-            org=org, code="P2", name="投影仪", list_price=Decimal("500"), category=electronics
+            org=org,
+            code=f"P2-{next(_numbers)}",
+            name="投影仪",
+            list_price=Decimal("500"),
+            category=electronics,
         )
-        group = PartyGroup.objects.create(org=org, name="重点客户")
+        group = PartyGroup.objects.create(org=org, name=f"重点客户{suffix}")
         PartyGroupMember.objects.create(org=org, group=group, party=customers["A"])
         PartyGroupMember.objects.create(org=org, group=group, party=customers["D"])
         wh = Warehouse.objects.create(org=org, code=f"W{next(_numbers)}", name="主仓")
