@@ -327,3 +327,18 @@ def test_api_plan_visits_refresh_and_settings(admin_api, sales_api, parties, org
     )
     assert wrong.status_code == 422
     assert wrong.json()["errors"][0]["field"] == "terminated_days"
+
+
+def test_api_calls_for_the_schema_test_answer_as_listed(admin_api, sales_api, org, other_org):
+    from tests.analytics.metrics_api_calls import metrics_calls
+
+    for method, _path, client, url, body, status in metrics_calls(
+        admin_api, sales_api, org, other_org
+    ):
+        kwargs = {"content_type": "application/json"} if body is not None else {}
+        response = (
+            getattr(client, method)(url, body, **kwargs)
+            if body is not None
+            else getattr(client, method)(url)
+        )
+        assert response.status_code == status, (method, url, response.content[:300])
