@@ -330,3 +330,36 @@ def test_schedule_page_and_bad_input(admin_client, org, admin_member, sales_data
     assert good.status_code == 302
     page = admin_client.get(f"/analysis/reports/{report.pk}/schedules/").content.decode()
     assert page.count('data-testid="schedule-row"') == 1
+
+
+def test_team_report_is_seen_by_the_team(client, org, team, sales_member, sales_data):
+    from tests.factories import make_member
+
+    teammate = make_member(org, "sales", team=team, username="teammate")
+    report = _save(sales_member, name="团队报表", sharing="team")
+    assert report.team_id == team.pk
+    assert login(client, teammate).get(f"/analysis/reports/{report.pk}/").status_code == 200
+
+
+def test_team_sharing_needs_a_team(org, admin_member):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        _save(admin_member, sharing="team")
+    assert "sharing" in caught.value.message_dict
+
+
+def test_detail_page_queries_do_not_grow_with_groups(admin_client, org, admin_member, sales_data):
+    from tests.activities.factories import make_party
+
+    report = _save(
+        admin_member, {"object": "customers", "group_by": [{"field": "name"}], "chart": "pie"}
+    )
+    with CaptureQueriesContext(connection) as few:
+        assert admin_client.get(f"/analysis/reports/{report.pk}/").status_code == 200
+    for n in range(12):
+        make_party(org, admin_member.user, name=f"新客户{n}")
+    with CaptureQueriesContext(connection) as many:
+        page = admin_client.get(f"/analysis/reports/{report.pk}/")
+    assert page.content.decode().count('data-testid="report-row"') == 15
+    assert len(many) == len(few)
