@@ -48,6 +48,9 @@ class SavedReport(SoftDeleteModel, BusinessModel):  # type: ignore[django-manage
     )
     builtin_key = models.CharField(_("ready-made report"), max_length=40, blank=True)
 
+    # The recycle bin shows deleted reports to members who may use the analysis area.
+    permission_type = "analytics"
+
     class Meta:
         verbose_name = _("saved report")
         verbose_name_plural = _("saved reports")
