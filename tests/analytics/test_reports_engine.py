@@ -357,3 +357,45 @@ def test_every_object_runs_with_every_column(org, admin_member, sales_data):
         keys = [c.key for c in columns_for(obj, org.pk)]
         result = _run(org, admin_member, {"object": obj.key, "columns": keys})
         assert len(result.headers) == len(keys)
+
+
+def test_customer_metrics_columns(org, admin_member, sales_data):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from guanxi.analytics.models import CustomerMetrics
+
+    segments = [
+        value for value, _label in CustomerMetrics._meta.get_field("rfm_segment").choices if value
+    ]
+    with scope(org=org.pk):
+        for party, segment, monetary in (
+            (sales_data.hualian, segments[0], "100.00"),
+            (sales_data.zhujiang, segments[0], "400.00"),
+            (sales_data.boss, segments[1], "0.00"),
+        ):
+            CustomerMetrics.objects.create(
+                org=org,
+                party=party,
+                computed_at=timezone.now(),
+                rfm_segment=segment,
+                monetary=Decimal(monetary),
+                last_purchase=dt.date(2026, 2, 20),
+            )
+    result = _run(
+        org,
+        admin_member,
+        {
+            "object": "customers",
+            "group_by": [{"field": "metrics_rfm_segment"}],
+            "aggregates": [{"func": "sum", "field": "metrics_monetary"}, {"func": "count"}],
+            "filters": [{"field": "metrics_last_purchase", "op": "gte", "value": "2026-01-01"}],
+            "sort": [{"field": "sum__metrics_monetary", "desc": True}],
+        },
+    )
+    labels = dict(CustomerMetrics._meta.get_field("rfm_segment").choices)
+    assert _cells(result) == [
+        [str(labels[segments[0]]), D("500.00"), 2],
+        [str(labels[segments[1]]), D("0.00"), 1],
+    ]

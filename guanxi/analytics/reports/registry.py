@@ -99,6 +99,11 @@ METRIC_COLUMNS: tuple[tuple[str, Any, str], ...] = (
     ("f_score", _("F score"), NUMBER),
     ("m_score", _("M score"), NUMBER),
     ("monetary", _("Monetary value"), MONEY),
+    ("gross_profit", _("Gross profit (metrics)"), MONEY),
+    ("frequency", _("Purchases"), NUMBER),
+    ("recency_days", _("Days since last purchase"), NUMBER),
+    ("last_purchase", _("Last purchase"), DATE),
+    ("p_alive", _("Probability still active"), NUMBER),
     ("churn_risk", _("Churn risk"), NUMBER),
     ("expected_value_12m", _("Expected value, next 12 months"), MONEY),
 )
