@@ -188,3 +188,21 @@ def test_settings_defaults(org):
         95,
     )
     assert get_settings(org).pk == config.pk
+
+
+def test_demo_seeder_and_nightly_job_are_registered(org, dataset):
+    from guanxi.analytics.demo import seed_metrics
+    from guanxi.core.demo import DemoContext, demo_seeders
+
+    seeder = next(s for s in demo_seeders() if s.name == "analytics.metrics")
+    assert seeder.order == 80
+    lines: list[str] = []
+    seed_metrics(DemoContext(org=org, log=lines.append))
+    seed_metrics(DemoContext(org=org, log=lines.append))  # idempotent
+    with scope(org=org.pk):
+        assert CustomerMetrics.objects.count() == 7
+    assert lines[-1].startswith("customer metrics: 7 customers")
+    from guanxi.core.periodic import periodic_jobs
+
+    job = next(j for j in periodic_jobs() if j.name == "analytics.refresh_metrics")
+    assert job.task_path.endswith("refresh_all_metrics")
