@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 FloatArray = NDArray[np.float64]
 
@@ -219,19 +219,36 @@ def _collapse(*columns: FloatArray) -> tuple[list[FloatArray], FloatArray]:
     return [uniq[:, i] for i in range(uniq.shape[1])], counts.astype(np.float64)
 
 
-def _maximise(neg_ll: Any, start: FloatArray, n_params: int) -> tuple[FloatArray, float, bool]:
-    """Minimise a negative mean log-likelihood over log-parameters; robust to bad steps."""
+def _maximise(
+    neg_ll: Any, start: FloatArray, n_params: int, gradient: Any = None
+) -> tuple[FloatArray, float, bool]:
+    """Minimise a negative mean log-likelihood over log-parameters; robust to bad steps.
+
+    `gradient(params)` (optional) returns d(neg_ll)/d(params); the chain rule turns it
+    into the gradient in log-parameters (× params)."""
 
     def objective(log_params: FloatArray) -> float:
         value = neg_ll(np.exp(log_params))
         return float(value) if np.isfinite(value) else 1e100
 
+    def jacobian(log_params: FloatArray) -> FloatArray:
+        params = np.exp(log_params)
+        grad = np.asarray(gradient(params), dtype=np.float64) * params
+        return np.where(np.isfinite(grad), grad, 0.0)
+
     bounds = [(-12.0, 12.0)] * n_params
     options = {"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000}
-    best = minimize(objective, start, method="L-BFGS-B", bounds=bounds, options=options)
+    best = minimize(
+        objective,
+        start,
+        method="L-BFGS-B",
+        jac=jacobian if gradient is not None else None,
+        bounds=bounds,
+        options=options,
+    )
     if not best.success:
-        # Finite-difference gradients can stop early on a flat ridge: polish with
-        # Nelder-Mead from that point (bounded effort).
+        # Stopped early (a flat ridge, a bad line search): polish with Nelder-Mead from
+        # that point (bounded effort).
         polish = minimize(
             objective,
             best.x,
@@ -245,6 +262,40 @@ def _maximise(neg_ll: Any, start: FloatArray, n_params: int) -> tuple[FloatArray
     # are the model's limit case (e.g. no spread in spend between customers).
     converged = bool(best.success and np.isfinite(best.fun) and best.fun < 1e99)
     return np.exp(best.x), float(best.fun), converged
+
+
+def bgnbd_log_likelihood_gradient(
+    params: tuple[float, float, float, float] | BgNbdParams,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+) -> FloatArray:
+    """Per-customer gradient of `bgnbd_log_likelihood` in (r, alpha, a, b): shape (n, 4)."""
+    r, alpha, a, b = _unpack_bg(params)
+    x, t_x, age = _arrays(frequency, recency, T)
+    has = x > 0
+    a3 = -(r + x) * np.log(alpha + age)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a4 = np.where(
+            has,
+            np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
+            -np.inf,
+        )
+    both = np.logaddexp(a3, a4)
+    w3 = np.exp(a3 - both)
+    w4 = np.where(has, np.exp(a4 - both), 0.0)
+    d_r = (
+        digamma(r + x) - digamma(r) + np.log(alpha)
+        - w3 * np.log(alpha + age) - w4 * np.log(alpha + t_x)
+    )  # fmt: skip
+    d_alpha = r / alpha - w3 * (r + x) / (alpha + age) - w4 * (r + x) / (alpha + t_x)
+    d_a = digamma(a + b) - digamma(a + b + x) + w4 / a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d_b = (
+            digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b)
+            - np.where(has, w4 / np.maximum(b + x - 1, 1e-300), 0.0)
+        )  # fmt: skip
+    return np.column_stack((d_r, d_alpha, d_a, d_b))
 
 
 def fit_bgnbd(
@@ -266,10 +317,13 @@ def fit_bgnbd(
     def neg_ll(p: FloatArray) -> float:
         return -float(np.dot(weights, bgnbd_log_likelihood(tuple(p), ux, ut, uT))) / total
 
+    def gradient(p: FloatArray) -> FloatArray:
+        return -(weights @ bgnbd_log_likelihood_gradient(tuple(p), ux, ut, uT)) / total
+
     # Start alpha on the scale of the data so the optimiser begins near the optimum.
     start = np.log(np.array(initial, dtype=np.float64))
     start[1] = np.log(max(float(np.mean(age)), 1e-3) / 8) if initial[1] == 1.0 else start[1]
-    est, value, converged = _maximise(neg_ll, start, 4)
+    est, value, converged = _maximise(neg_ll, start, 4, gradient)
     return BgNbdParams(
         r=float(est[0]),
         alpha=float(est[1]),
@@ -438,6 +492,22 @@ def gamma_gamma_log_likelihood(
     )
 
 
+def gamma_gamma_log_likelihood_gradient(
+    params: tuple[float, float, float] | GammaGammaParams,
+    frequency: ArrayLike,
+    monetary_value: ArrayLike,
+) -> FloatArray:
+    """Per-customer gradient of `gamma_gamma_log_likelihood` in (p, q, v): shape (n, 3)."""
+    p, q, v = _unpack_gg(params)
+    x, m = _arrays(frequency, monetary_value)
+    px = p * x
+    log_total = np.log(v + x * m)
+    d_p = x * (digamma(px + q) - digamma(px) + np.log(m) + np.log(x) - log_total)
+    d_q = digamma(px + q) - digamma(q) + np.log(v) - log_total
+    d_v = q / v - (px + q) / (v + x * m)
+    return np.column_stack((d_p, d_q, d_v))
+
+
 def _unpack_gg(params: tuple[float, float, float] | GammaGammaParams) -> tuple[float, ...]:
     if isinstance(params, GammaGammaParams):
         return (params.p, params.q, params.v)
@@ -464,10 +534,13 @@ def fit_gamma_gamma(
     def neg_ll(p: FloatArray) -> float:
         return -float(np.dot(weights, gamma_gamma_log_likelihood(tuple(p), ux, um))) / total
 
+    def gradient(p: FloatArray) -> FloatArray:
+        return -(weights @ gamma_gamma_log_likelihood_gradient(tuple(p), ux, um)) / total
+
     start = np.log(np.array(initial, dtype=np.float64))
     if initial[2] == 1.0:
         start[2] = np.log(max(float(np.mean(m)), 1e-6))
-    est, value, converged = _maximise(neg_ll, start, 3)
+    est, value, converged = _maximise(neg_ll, start, 3, gradient)
     return GammaGammaParams(
         p=float(est[0]),
         q=float(est[1]),
@@ -685,14 +758,30 @@ def score(
     n months); with a spend model `gg`: `expected_average_value` and `expected_value_{n}m`
     (`lifetime_value` over n months, discounted monthly by `monthly_discount`).
     """
-    x, t_x, age = _arrays(frequency, recency, T)
+    x, t_x, age, m = _arrays(frequency, recency, T, monetary_value)
+    # Score each distinct (x, t_x, T, m_x) once: real dates repeat a lot.
+    stacked = np.column_stack((x, t_x, age, m))
+    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    if len(unique) < len(x):
+        scored = score(
+            bg,
+            gg,
+            unique[:, 0],
+            unique[:, 1],
+            unique[:, 2],
+            unique[:, 3],
+            horizons_months,
+            monthly_discount,
+            periods_per_month,
+        )
+        return {key: values[inverse.ravel()] for key, values in scored.items()}
     out: dict[str, FloatArray] = {"p_alive": probability_alive(bg, x, t_x, age)}
     for months in horizons_months:
         out[f"expected_purchases_{months}m"] = expected_purchases(
             bg, months * periods_per_month, x, t_x, age
         )
     if gg is not None:
-        spend = expected_average_value(gg, x, monetary_value)
+        spend = expected_average_value(gg, x, m)
         out["expected_average_value"] = spend
         # One pass over the months: discounted value accumulated month by month (the
         # same sum as `lifetime_value`, computed once for all horizons).

@@ -284,3 +284,36 @@ def test_calibration_holdout_refuses_bad_periods():
         clv.calibration_holdout([1], ["2024-01-01"], [1], "2024-02-01", "2024-01-15")
     with pytest.raises(ValueError):
         clv.calibration_holdout([1], ["2024-03-01"], [1], "2024-02-01", "2024-04-01")
+
+
+def test_likelihood_gradients_match_finite_differences(cdnow):
+    from scipy.optimize import approx_fprime
+
+    x, t_x, T, m = cdnow["x"], cdnow["t_x"], cdnow["T"], cdnow["m"]
+    point = np.array([0.3, 4.0, 0.9, 2.0])
+    numeric = approx_fprime(point, lambda p: clv.bgnbd_log_likelihood(p, x, t_x, T).sum(), 1e-6)
+    exact = clv.bgnbd_log_likelihood_gradient(tuple(point), x, t_x, T).sum(axis=0)
+    assert exact == pytest.approx(numeric, rel=1e-4, abs=1e-2)
+    rep = x > 0
+    point = np.array([5.0, 3.0, 14.0])
+    numeric = approx_fprime(
+        point, lambda p: clv.gamma_gamma_log_likelihood(p, x[rep], m[rep]).sum(), 1e-6
+    )
+    exact = clv.gamma_gamma_log_likelihood_gradient(tuple(point), x[rep], m[rep]).sum(axis=0)
+    assert exact == pytest.approx(numeric, rel=1e-4, abs=1e-2)
+
+
+def test_score_gives_identical_customers_identical_figures(bg, gg, cdnow):
+    rows = slice(0, 40)  # many customers here share (x, t_x, T, m) = (0, 0, 38.86, 0)
+    args = (cdnow["x"][rows], cdnow["t_x"][rows], cdnow["T"][rows], cdnow["m"][rows])
+    scored = clv.score(bg, gg, *args)
+    assert scored["expected_purchases_12m"] == pytest.approx(
+        clv.expected_purchases(bg, 12 * 30.4375 / 7, *args[:3]), rel=1e-12
+    )
+    assert scored["expected_value_12m"] == pytest.approx(
+        clv.lifetime_value(bg, gg, *args, months=12), rel=1e-12
+    )
+    assert scored["expected_value_3m"] == pytest.approx(
+        clv.lifetime_value(bg, gg, *args, months=3), rel=1e-12
+    )
+    assert scored["p_alive"] == pytest.approx(clv.probability_alive(bg, *args[:3]), rel=1e-12)
