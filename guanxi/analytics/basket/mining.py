@@ -61,22 +61,41 @@ class MiningResult:
     rules: list[Rule] = field(default_factory=list)
 
 
+def _codes(values: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct values (sorted) and each value's index among them.
+
+    Ids are integers from the database: a presence table indexed by id does in one pass
+    what `np.unique(return_inverse=True)` does with a sort, when the ids are dense enough.
+    """
+    if len(values) == 0:
+        return values, values
+    low, high = int(values.min()), int(values.max())
+    if high - low <= 8 * len(values) + 1024:
+        present = np.zeros(high - low + 1, dtype=bool)
+        present[values - low] = True
+        distinct = np.flatnonzero(present) + low
+        position = np.cumsum(present, dtype=np.int64) - 1
+        return distinct, position[values - low]
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return distinct, inverse.ravel()
+
+
 def incidence(
     basket_ids: npt.ArrayLike, product_ids: npt.ArrayLike
-) -> tuple[sparse.csr_matrix, IntArray]:
-    """The basket × product 0/1 matrix (repeated lines count once) and the product id of
-    each column."""
+) -> tuple[sparse.csc_matrix, IntArray]:
+    """The basket × product 0/1 matrix (repeated lines count once), by columns, and the
+    product id of each column."""
     baskets = np.asarray(basket_ids, dtype=np.int64)
     products = np.asarray(product_ids, dtype=np.int64)
-    _, rows = np.unique(baskets, return_inverse=True)
-    columns_ids, columns = np.unique(products, return_inverse=True)
-    matrix = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.int32), (rows.ravel(), columns.ravel())),
-        shape=(int(rows.max()) + 1 if len(rows) else 0, len(columns_ids)),
+    basket_list, rows = _codes(baskets)
+    product_list, columns = _codes(products)
+    matrix = sparse.csc_matrix(
+        (np.ones(len(rows), dtype=np.int32), (rows, columns)),
+        shape=(len(basket_list), len(product_list)),
     )
     matrix.sum_duplicates()
     matrix.data[:] = 1
-    return matrix, columns_ids
+    return matrix, product_list
 
 
 def mine(
@@ -91,14 +110,14 @@ def mine(
         return MiningResult()
     matrix, product_of = incidence(basket_ids, product_ids)
     n = matrix.shape[0]
-    item_counts = np.asarray(matrix.sum(axis=0)).ravel().astype(np.int64)
+    item_counts = np.diff(matrix.indptr).astype(np.int64)
     need = thresholds.min_baskets(n)
     frequent = np.flatnonzero(item_counts >= need)
     result = MiningResult(baskets=n, products=len(product_of))
     report(40)
     if len(frequent) < 2:
         return result
-    x = matrix[:, frequent].tocsc()
+    x = matrix[:, frequent]
     ids = product_of[frequent]
     counts = item_counts[frequent]
     pair_counts = (x.T @ x).tocsr()
@@ -147,6 +166,36 @@ def mine(
     return result
 
 
+def _pair_columns(x: sparse.csc_matrix, a: IntArray, b: IntArray) -> sparse.csc_matrix:
+    """Baskets × chosen pairs: column k marks the baskets holding both a[k] and b[k].
+
+    Walks the baskets once: every pair of products inside a basket (i < j, from the CSR
+    rows) is looked up among the chosen pairs; slicing the columns of popular products
+    once per pair would copy them hundreds of times.
+    """
+    rows = x.tocsr()
+    rows.sort_indices()
+    lengths = np.diff(rows.indptr)
+    starts = np.repeat(rows.indptr[:-1], lengths)
+    position = np.arange(rows.nnz, dtype=np.int64) - starts  # index within its basket
+    after = np.repeat(lengths, lengths) - 1 - position  # later items in the same basket
+    first = np.repeat(np.arange(rows.nnz, dtype=np.int64), after)
+    offset = np.arange(len(first), dtype=np.int64) - np.repeat(np.cumsum(after) - after, after)
+    second = first + 1 + offset
+    width = x.shape[1]
+    keys = rows.indices[first].astype(np.int64) * width + rows.indices[second]
+    wanted = a.astype(np.int64) * width + b
+    order = np.argsort(wanted)
+    found = np.searchsorted(wanted, keys, sorter=order)
+    found = np.minimum(found, len(wanted) - 1)
+    hit = wanted[order[found]] == keys
+    basket = np.repeat(np.arange(rows.shape[0], dtype=np.int64), lengths)[first[hit]]
+    return sparse.csc_matrix(
+        (np.ones(int(hit.sum()), dtype=np.int32), (basket, order[found[hit]])),
+        shape=(x.shape[0], len(a)),
+    )
+
+
 def _pair_rules(
     x: sparse.csc_matrix,
     pair_counts: sparse.csr_matrix,
@@ -162,25 +211,7 @@ def _pair_rules(
     either product alone (otherwise the single-product rule already says it)."""
     order = np.argsort(-both, kind="stable")[:MAX_PAIR_ANTECEDENTS]
     a, b, both = a[order], b[order], both[order]
-    indptr, indices = x.indptr, x.indices
-    rows: list[IntArray] = []
-    sizes = np.zeros(len(a) + 1, dtype=np.int64)
-    for k in range(len(a)):
-        common = np.intersect1d(
-            indices[indptr[a[k]] : indptr[a[k] + 1]],
-            indices[indptr[b[k]] : indptr[b[k] + 1]],
-            assume_unique=True,
-        )
-        rows.append(common)
-        sizes[k + 1] = len(common)
-    pair_matrix = sparse.csc_matrix(
-        (
-            np.ones(int(sizes.sum()), dtype=np.int32),
-            np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
-            np.cumsum(sizes),
-        ),
-        shape=(x.shape[0], len(a)),
-    )
+    pair_matrix = _pair_columns(x, a, b)
     triples = (pair_matrix.T @ x).tocoo()
     p, c, together = triples.row, triples.col, triples.data.astype(np.int64)
     keep = (together >= need) & (c != a[p]) & (c != b[p])
