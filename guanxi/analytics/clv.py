@@ -759,38 +759,28 @@ def score(
     (`lifetime_value` over n months, discounted monthly by `monthly_discount`).
     """
     x, t_x, age, m = _arrays(frequency, recency, T, monetary_value)
-    # Score each distinct (x, t_x, T, m_x) once: real dates repeat a lot.
-    stacked = np.column_stack((x, t_x, age, m))
-    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    if len(unique) < len(x):
-        scored = score(
-            bg,
-            gg,
-            unique[:, 0],
-            unique[:, 1],
-            unique[:, 2],
-            unique[:, 3],
-            horizons_months,
-            monthly_discount,
-            periods_per_month,
-        )
-        return {key: values[inverse.ravel()] for key, values in scored.items()}
-    out: dict[str, FloatArray] = {"p_alive": probability_alive(bg, x, t_x, age)}
+    # The purchase model's figures depend on (x, t_x, T) only, and real dates repeat a lot:
+    # evaluate them once per distinct row. Spend multiplies in at the end.
+    unique, inverse = np.unique(np.column_stack((x, t_x, age)), axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    ux, ut, uT = unique[:, 0], unique[:, 1], unique[:, 2]
+    out: dict[str, FloatArray] = {"p_alive": probability_alive(bg, ux, ut, uT)[inverse]}
+    # One pass over the months: expected purchases at each month end, and the discounted
+    # purchases Σ (E[Y(i)] − E[Y(i−1)]) / (1+d)^i (the same sum as `lifetime_value`).
+    discounted = np.zeros_like(ux)
+    previous = np.zeros_like(ux)
+    per_horizon: dict[int, tuple[FloatArray, FloatArray]] = {}
+    for month in range(1, max(horizons_months, default=0) + 1):
+        current = expected_purchases(bg, month * periods_per_month, ux, ut, uT)
+        discounted = discounted + (current - previous) / (1.0 + monthly_discount) ** month
+        previous = current
+        if month in horizons_months:
+            per_horizon[month] = (current, discounted)
     for months in horizons_months:
-        out[f"expected_purchases_{months}m"] = expected_purchases(
-            bg, months * periods_per_month, x, t_x, age
-        )
+        out[f"expected_purchases_{months}m"] = per_horizon[months][0][inverse]
     if gg is not None:
         spend = expected_average_value(gg, x, m)
         out["expected_average_value"] = spend
-        # One pass over the months: discounted value accumulated month by month (the
-        # same sum as `lifetime_value`, computed once for all horizons).
-        value = np.zeros_like(x)
-        previous = np.zeros_like(x)
-        for month in range(1, max(horizons_months, default=0) + 1):
-            current = expected_purchases(bg, month * periods_per_month, x, t_x, age)
-            value = value + spend * (current - previous) / (1.0 + monthly_discount) ** month
-            previous = current
-            if month in horizons_months:
-                out[f"expected_value_{month}m"] = value
+        for months in horizons_months:
+            out[f"expected_value_{months}m"] = spend * per_horizon[months][1][inverse]
     return out
