@@ -44,7 +44,7 @@ ERRORS: dict[int, Any] = error_responses(*AUTH_ERRORS, 422)
 # --- parameters -----------------------------------------------------------------------------
 
 
-class PeriodIn(Schema):
+class SalesAnalysisPeriodIn(Schema):
     period: Period | None = Field(
         None, description="A named period up to today; `custom` uses date_from and date_to."
     )
@@ -54,34 +54,34 @@ class PeriodIn(Schema):
     team: int | None = Field(None, description="A team id: documents of its members.")
 
 
-class SalesFilterIn(PeriodIn):
+class SalesAnalysisFilterIn(SalesAnalysisPeriodIn):
     party: int | None = Field(None, description="A customer id.")
     product: int | None = Field(None, description="A product id.")
     category: int | None = Field(None, description="A product category id (with subcategories).")
 
 
-class TrendIn(SalesFilterIn):
+class SalesAnalysisTrendIn(SalesAnalysisFilterIn):
     grain: Grain | None = None
     measure: Measure | None = None
     split: Split | None = None
 
 
-class CompositionIn(SalesFilterIn):
+class SalesAnalysisCompositionIn(SalesAnalysisFilterIn):
     dimension: Dimension | None = None
     measure: Measure | None = None
     top: int | None = Field(None, description="Slices shown before 'others' (1–50).")
 
 
-class ParetoIn(SalesFilterIn):
+class SalesAnalysisParetoIn(SalesAnalysisFilterIn):
     subject: Literal["customer", "product"] | None = None
     measure: Literal["net", "profit"] | None = None
 
 
-class FunnelIn(PeriodIn):
+class SalesAnalysisFunnelIn(SalesAnalysisPeriodIn):
     pass
 
 
-class ForecastIn(PeriodIn):
+class SalesAnalysisForecastIn(SalesAnalysisPeriodIn):
     months: int | None = Field(None, description="Months from this one (1–24).")
 
 
@@ -100,7 +100,7 @@ def _form(form_class: type[forms.PeriodForm], request: HttpRequest, params: Sche
 # --- answers --------------------------------------------------------------------------------
 
 
-class TrendPointOut(Schema):
+class SalesAnalysisTrendPointOut(Schema):
     bucket: datetime.date
     label: str
     date_from: datetime.date
@@ -115,13 +115,13 @@ class TrendPointOut(Schema):
     url: str = Field(description="The sales ledger filtered to this point.")
 
 
-class SeriesOut(Schema):
+class SalesAnalysisSeriesOut(Schema):
     key: str | None
     label: str
     values: list[Decimal]
 
 
-class TrendOut(Schema):
+class SalesAnalysisTrendOut(Schema):
     date_from: datetime.date
     date_to: datetime.date
     grain: Grain
@@ -129,11 +129,11 @@ class TrendOut(Schema):
     split: Split
     total: Decimal
     previous_total: Decimal
-    points: list[TrendPointOut]
-    series: list[SeriesOut]
+    points: list[SalesAnalysisTrendPointOut]
+    series: list[SalesAnalysisSeriesOut]
 
 
-class SliceOut(Schema):
+class SalesAnalysisSliceOut(Schema):
     key: str | None
     label: str
     value: Decimal
@@ -141,17 +141,17 @@ class SliceOut(Schema):
     url: str
 
 
-class CompositionOut(Schema):
+class SalesAnalysisCompositionOut(Schema):
     date_from: datetime.date
     date_to: datetime.date
     dimension: Dimension
     measure: Measure
     total: Decimal
     overlapping: bool = Field(description="True for customer groups: shares may overlap.")
-    slices: list[SliceOut]
+    slices: list[SalesAnalysisSliceOut]
 
 
-class ParetoRowOut(Schema):
+class SalesAnalysisParetoRowOut(Schema):
     rank: int
     key: str | None
     label: str
@@ -162,12 +162,12 @@ class ParetoRowOut(Schema):
     url: str
 
 
-class CurvePointOut(Schema):
+class SalesAnalysisCurvePointOut(Schema):
     count_share: Decimal
     value_share: Decimal
 
 
-class ParetoOut(Schema):
+class SalesAnalysisParetoOut(Schema):
     date_from: datetime.date
     date_to: datetime.date
     subject: Literal["customer", "product"]
@@ -176,11 +176,11 @@ class ParetoOut(Schema):
     total: Decimal
     top_count: int = Field(description="⌈20% of count⌉")
     top_share: Decimal | None = Field(description="Percent of the total the top 20% bring.")
-    rows: list[ParetoRowOut]
-    curve: list[CurvePointOut]
+    rows: list[SalesAnalysisParetoRowOut]
+    curve: list[SalesAnalysisCurvePointOut]
 
 
-class StageFunnelOut(Schema):
+class SalesAnalysisStageFunnelOut(Schema):
     stage_id: int
     stage: str
     reached: int
@@ -190,7 +190,7 @@ class StageFunnelOut(Schema):
     average_days: Decimal | None
 
 
-class PipelineStageOut(Schema):
+class SalesAnalysisPipelineStageOut(Schema):
     stage_id: int
     stage: str
     probability: int
@@ -199,7 +199,7 @@ class PipelineStageOut(Schema):
     weighted: Decimal
 
 
-class LeadFunnelOut(Schema):
+class SalesAnalysisLeadFunnelOut(Schema):
     leads: int
     converted: int
     ordered: int
@@ -207,7 +207,7 @@ class LeadFunnelOut(Schema):
     order_rate: Decimal | None
 
 
-class FunnelOut(Schema):
+class SalesAnalysisFunnelOut(Schema):
     date_from: datetime.date
     date_to: datetime.date
     cohort: int
@@ -215,22 +215,22 @@ class FunnelOut(Schema):
     lost: int
     open: int
     win_rate: Decimal | None
-    stages: list[StageFunnelOut]
-    pipeline: list[PipelineStageOut]
-    leads: LeadFunnelOut
+    stages: list[SalesAnalysisStageFunnelOut]
+    pipeline: list[SalesAnalysisPipelineStageOut]
+    leads: SalesAnalysisLeadFunnelOut
 
 
-class ForecastRowOut(Schema):
+class SalesAnalysisForecastRowOut(Schema):
     month: str = Field(description="YYYY-MM, `overdue` or `none`.")
     count: int
     amount: Decimal
     weighted: Decimal
 
 
-class ForecastOut(Schema):
-    months: list[ForecastRowOut]
-    overdue: ForecastRowOut
-    undated: ForecastRowOut
+class SalesAnalysisForecastOut(Schema):
+    months: list[SalesAnalysisForecastRowOut]
+    overdue: SalesAnalysisForecastRowOut
+    undated: SalesAnalysisForecastRowOut
     total_amount: Decimal
     total_weighted: Decimal
 
@@ -239,8 +239,8 @@ def _key(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-@router.get("/analytics/sales/trend", response={200: TrendOut, **ERRORS})
-def sales_trend(request: HttpRequest, params: Query[TrendIn]) -> dict[str, Any]:
+@router.get("/analytics/sales/trend", response={200: SalesAnalysisTrendOut, **ERRORS})
+def sales_trend(request: HttpRequest, params: Query[SalesAnalysisTrendIn]) -> dict[str, Any]:
     """Sales per period bucket, with last year's figure and optional split series."""
     membership, form = _form(forms.TrendForm, request, params)
     data, filters = form.cleaned_data, form.filters()
@@ -276,8 +276,10 @@ def sales_trend(request: HttpRequest, params: Query[TrendIn]) -> dict[str, Any]:
     }
 
 
-@router.get("/analytics/sales/composition", response={200: CompositionOut, **ERRORS})
-def sales_composition(request: HttpRequest, params: Query[CompositionIn]) -> dict[str, Any]:
+@router.get("/analytics/sales/composition", response={200: SalesAnalysisCompositionOut, **ERRORS})
+def sales_composition(
+    request: HttpRequest, params: Query[SalesAnalysisCompositionIn]
+) -> dict[str, Any]:
     """Share of the measure by a dimension: the top slices and the rest as "others"."""
     membership, form = _form(forms.CompositionForm, request, params)
     data, filters = form.cleaned_data, form.filters()
@@ -298,8 +300,8 @@ def sales_composition(request: HttpRequest, params: Query[CompositionIn]) -> dic
     }
 
 
-@router.get("/analytics/sales/pareto", response={200: ParetoOut, **ERRORS})
-def sales_pareto(request: HttpRequest, params: Query[ParetoIn]) -> dict[str, Any]:
+@router.get("/analytics/sales/pareto", response={200: SalesAnalysisParetoOut, **ERRORS})
+def sales_pareto(request: HttpRequest, params: Query[SalesAnalysisParetoIn]) -> dict[str, Any]:
     """Customers or products ranked by net sales or gross profit, with the cumulative share
     and the top 20%'s share."""
     membership, form = _form(forms.ParetoForm, request, params)
@@ -331,8 +333,8 @@ def sales_pareto(request: HttpRequest, params: Query[ParetoIn]) -> dict[str, Any
     }
 
 
-@router.get("/analytics/funnel", response={200: FunnelOut, **ERRORS})
-def funnel(request: HttpRequest, params: Query[FunnelIn]) -> dict[str, Any]:
+@router.get("/analytics/funnel", response={200: SalesAnalysisFunnelOut, **ERRORS})
+def funnel(request: HttpRequest, params: Query[SalesAnalysisFunnelIn]) -> dict[str, Any]:
     """Stage-to-stage conversion and time in stage of the opportunities created in the
     period, win rate, the open pipeline by stage, and leads → customers → first order."""
     membership, form = _form(forms.FunnelForm, request, params)
@@ -385,8 +387,8 @@ def _forecast_row(r: fs.ForecastRow) -> dict[str, Any]:
     return {"month": r.key, "count": r.count, "amount": r.amount, "weighted": r.weighted}
 
 
-@router.get("/analytics/forecast", response={200: ForecastOut, **ERRORS})
-def forecast(request: HttpRequest, params: Query[ForecastIn]) -> dict[str, Any]:
+@router.get("/analytics/forecast", response={200: SalesAnalysisForecastOut, **ERRORS})
+def forecast(request: HttpRequest, params: Query[SalesAnalysisForecastIn]) -> dict[str, Any]:
     """Open opportunities by expected close month from this month: Σ amount and
     Σ amount × probability; overdue and undated apart."""
     membership, form = _form(forms.FunnelForm, request, params)
