@@ -261,3 +261,11 @@ def test_drill_down_customer_list(client, biz):
     with CaptureQueriesContext(connection) as ctx:
         client.get(url, {"segment": "new", **JUNE_QS})
     assert len(ctx.captured_queries) <= 12
+
+
+def test_targets_and_overview_link_the_person_page(client, biz):
+    login(client, biz.boss)
+    person_url = reverse("analytics:person", args=[biz.sales.user_id])
+    targets = client.get(reverse("sales:target_list"), {"year": 2026}).content.decode()
+    assert person_url in targets
+    assert person_url in client.get(reverse("sales:overview")).content.decode()
