@@ -122,6 +122,13 @@ class _Lines:
     def __init__(self, rng: random.Random, products: Sequence[Any]) -> None:
         self.rng = rng
         self.products = list(products)
+        # Bought-together pairs for the market-basket analysis (a printer and its toner):
+        # each of the first third of the products has a partner that joins its line
+        # more often than chance. A separate generator, so the other demo data stays
+        # what it was.
+        self.affinity = random.Random(85)  # noqa: S311 (demo data, not secrets)
+        third = len(self.products) // 3
+        self.partners = {self.products[i].pk: self.products[third + i] for i in range(third)}
 
     def sales(self, big: bool) -> list[tuple[Any, Decimal, Decimal, Decimal, LineAmounts]]:
         rng = self.rng
@@ -135,6 +142,20 @@ class _Lines:
             price = product.list_price if product.list_price > 0 else Decimal(rng.randint(50, 900))
             amounts = price_line(quantity, price, discount, product.tax_rate)
             rows.append((product, quantity, price, discount, amounts))
+        return self._with_partners(rows)
+
+    def _with_partners(
+        self, rows: list[tuple[Any, Decimal, Decimal, Decimal, LineAmounts]]
+    ) -> list[tuple[Any, Decimal, Decimal, Decimal, LineAmounts]]:
+        taken = {row[0].pk for row in rows}
+        for product, quantity, _price, discount, _amounts in list(rows):
+            partner = self.partners.get(product.pk)
+            if partner is None or partner.pk in taken or self.affinity.random() >= 0.55:
+                continue
+            taken.add(partner.pk)
+            price = partner.list_price if partner.list_price > 0 else Decimal(200)
+            amounts = price_line(quantity, price, discount, partner.tax_rate)
+            rows.append((partner, quantity, price, discount, amounts))
         return rows
 
 

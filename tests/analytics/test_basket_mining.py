@@ -348,3 +348,18 @@ def test_customer_suggestions_skip_what_they_bought_and_hidden_purchases(
         assert [s.product.pk for s in sel.suggestions_for_party(admin_member, shopper)] == [
             mined["C"].pk
         ]
+
+
+def test_demo_seeder_mines_the_organisation(org, customer, items):
+    from guanxi.analytics.basket.registrations import seed_basket_rules
+    from guanxi.core.demo import DemoContext, demo_seeders
+
+    assert ("analytics.basket", 85) in {(s.name, s.order) for s in demo_seeders()}
+    logged = []
+    seed_basket_rules(DemoContext(org=org, log=logged.append))
+    with scopes_disabled():
+        run = BasketRun.objects.get(org=org)
+    assert run.status == "done"
+    assert run.baskets == 10
+    assert logged == [f"basket rules: {run.rules} from 10 baskets"]
+    assert len(_stored(org)) == run.rules == 2  # A ↔ B with the default thresholds
