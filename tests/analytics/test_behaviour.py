@@ -162,3 +162,22 @@ def test_list_query_count_is_fixed(client, org, admin_member):
             set_customer_types(org=org, actor=None, party=extra, keys=["owner"])
     assert count() == before
     assert before <= 10
+
+
+def test_demo_seeder_tags_about_thirty_percent_once(org, admin_member):
+    from guanxi.analytics.behaviour.demo import seed_behaviour
+    from guanxi.core.demo import DemoContext
+    from guanxi.parties.models import Party
+
+    with scope(org=org.pk):
+        Party.objects.bulk_create(
+            [Party(org=org, name=f"演示客户{i}", is_customer=True) for i in range(200)]
+        )
+        ctx = DemoContext(org=org, users={"admin": admin_member.user}, log=lambda _m: None)
+        seed_behaviour(ctx)
+        tagged = CustomerBehaviour.objects.values("party_id").distinct().count()
+        rows = CustomerBehaviour.objects.count()
+        assert 40 <= tagged <= 80
+        assert set(CustomerBehaviour.objects.values_list("type_key", flat=True)) <= set(KEYS)
+        seed_behaviour(ctx)
+        assert CustomerBehaviour.objects.count() == rows
