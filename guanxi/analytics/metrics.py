@@ -1,7 +1,7 @@
 """The computation of the customer metrics (H6–H8): one pass per organisation.
 
-1. One SQL statement aggregates the sales facts (guanxi.analytics.facts: purchase events,
-   signed sales documents, sales lines) per customer and ranks the customers with window
+1. One SQL statement aggregates the sales facts (guanxi.analytics.facts: signed sales
+   documents with their purchase events, sales lines) per customer and ranks the customers with window
    functions: the R, F and M quintile scores (ties share a score), the cumulative revenue
    before each customer for the value tiers. The statement is built from the facts'
    querysets, so revenue is defined in one place, and runs unchanged on SQLite and
@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Max, Min, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
 from guanxi.analytics import facts
@@ -117,18 +117,24 @@ def _sql(queryset: Any) -> tuple[str, tuple[Any, ...]]:
 
 def aggregate_sql(org_id: int) -> tuple[str, tuple[Any, ...]]:
     """The one statement of the SQL pass (call inside the organisation's scope)."""
-    purchases = (
-        facts.purchase_events()
-        .filter(org_id=org_id)
-        .values(pid=F("party_id"))
-        .annotate(first_date=Min("date"), last_date=Max("date"), n=Count("id"))
-        .order_by()
+    # One scan of the documents: signed net sales over `sales_documents`, and the
+    # purchase events among them (the same predicate as `facts.purchase_events`, which
+    # a test checks) for first/last purchase and frequency.
+    purchase = Q(
+        kind=facts.SK.SALES_DELIVERY,
+        status=facts.StockDocument.Status.POSTED,
+        reverses__isnull=True,
     )
-    sales = (
+    documents = (
         facts.sales_documents()
         .filter(org_id=org_id)
         .values(pid=F("party_id"))
-        .annotate(net=Sum("signed_net"))
+        .annotate(
+            net=Sum("signed_net"),
+            first_date=Min("date", filter=purchase),
+            last_date=Max("date", filter=purchase),
+            n=Count("id", filter=purchase),
+        )
         .order_by()
     )
     profit = (
@@ -138,24 +144,22 @@ def aggregate_sql(org_id: int) -> tuple[str, tuple[Any, ...]]:
         .annotate(gp=Sum("gross_profit"))
         .order_by()
     )
-    p_sql, p_params = _sql(purchases)
-    s_sql, s_params = _sql(sales)
+    s_sql, s_params = _sql(documents)
     g_sql, g_params = _sql(profit)
     # Ranks among the customers who bought (partition buyer = 1); a score is
     # 1 + 5·(rank − 1) div buyers, so customers with equal values share a score.
     # Only the facts' compiled SQL and fixed identifiers are interpolated; values are params.
     sql = f"""
-WITH p AS ({p_sql}), s AS ({s_sql}), g AS ({g_sql}),
+WITH s AS ({s_sql}), g AS ({g_sql}),
 base AS (
-  SELECT party.id AS party_id, p.first_date AS first_date, p.last_date AS last_date,
-         COALESCE(p.n, 0) AS n, COALESCE(s.net, 0) AS monetary, COALESCE(g.gp, 0) AS gp,
-         CASE WHEN p.n > 0 THEN 1 ELSE 0 END AS buyer
+  SELECT party.id AS party_id, s.first_date AS first_date, s.last_date AS last_date,
+         COALESCE(s.n, 0) AS n, COALESCE(s.net, 0) AS monetary, COALESCE(g.gp, 0) AS gp,
+         CASE WHEN s.n > 0 THEN 1 ELSE 0 END AS buyer
   FROM parties_party party
-  LEFT JOIN p ON p.pid = party.id
   LEFT JOIN s ON s.pid = party.id
   LEFT JOIN g ON g.pid = party.id
   WHERE party.org_id = %s AND party.deleted_at IS NULL
-    AND (party.is_customer OR p.pid IS NOT NULL OR s.pid IS NOT NULL)
+    AND (party.is_customer OR s.pid IS NOT NULL)
 )
 SELECT party_id, first_date, last_date, n, monetary, gp,
   1 + (5 * (RANK() OVER (PARTITION BY buyer ORDER BY last_date) - 1))
@@ -173,7 +177,7 @@ SELECT party_id, first_date, last_date, n, monetary, gp,
 FROM base
 ORDER BY party_id
 """  # noqa: S608
-    return sql, (*p_params, *s_params, *g_params, org_id)
+    return sql, (*s_params, *g_params, org_id)
 
 
 def _date(value: Any) -> datetime.date | None:

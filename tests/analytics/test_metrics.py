@@ -206,3 +206,32 @@ def test_demo_seeder_and_nightly_job_are_registered(org, dataset):
 
     job = next(j for j in periodic_jobs() if j.name == "analytics.refresh_metrics")
     assert job.task_path.endswith("refresh_all_metrics")
+
+
+def test_purchases_are_exactly_the_purchase_events(org, dataset):
+    """The SQL pass counts purchases with its own copy of the purchase-event predicate;
+    it must agree with facts.purchase_events (a reversed delivery is no purchase, and its
+    reversal nets its revenue to zero)."""
+    from django.db.models import Count, Max, Min
+
+    from guanxi.analytics import facts
+    from tests.finance.factories import post_stock, reverse_stock
+
+    doc = post_stock(org, dataset["B"], 700, date=AS_OF)
+    reverse_stock(doc, date=AS_OF)
+    refresh_now(org, as_of=AS_OF, with_clv=False)
+    with scope(org=org.pk):
+        events = {
+            row["party_id"]: (row["n"], row["first"], row["last"])
+            for row in facts.purchase_events()
+            .values("party_id")
+            .annotate(n=Count("id"), first=Min("date"), last=Max("date"))
+            .order_by()
+        }
+        got = {
+            m.party_id: (m.frequency, m.first_purchase, m.last_purchase)
+            for m in CustomerMetrics.objects.filter(frequency__gt=0)
+        }
+        b = CustomerMetrics.objects.get(party=dataset["B"])
+    assert got == events
+    assert (b.frequency, b.monetary) == (1, Decimal("3000.00"))
