@@ -155,7 +155,7 @@ def fit_clv_model(org: Organisation, observation_end: datetime.date | None = Non
     fields: dict[str, Any] = {
         "n_customers": n_customers,
         "observation_end": end,
-        "calibration": {"period_days": PERIOD_DAYS},
+        "calibration": {"period_days": PERIOD_DAYS, "repeat_customers": n_repeat},
     }
     if n_customers < MIN_CUSTOMERS or n_repeat < MIN_REPEAT_CUSTOMERS:
         fields["status"] = ClvModelFit.Status.INSUFFICIENT_DATA

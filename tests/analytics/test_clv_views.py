@@ -115,11 +115,14 @@ def test_insufficient_data_is_explained(org, admin_client):
     _fit(
         org,
         ClvModelFit.Status.INSUFFICIENT_DATA,
-        message="The model needs at least 20 customers, 10 of whom bought more than once.",
+        message="(stored in the language of the job that fitted it)",
+        calibration={"period_days": 7, "repeat_customers": 3},
     )
     body = admin_client.get(URL).content.decode()
     assert 'data-testid="clv-insufficient"' in body
-    assert "needs at least 20 customers" in body
+    # Rendered in the reader's language from the stored counts, not the stored message.
+    assert "needs at least 20 customers, 10 of whom" in body
+    assert "there are 30 customers and 3 repeat customers" in body
     assert 'data-testid="clv-bgnbd"' not in body
 
 
