@@ -95,6 +95,7 @@ class ActivityOut(Schema):
     priority: ActivityPriority
     party: RecordRefOut | None = Field(description="The customer (or other party).")
     contact: RecordRefOut | None
+    opportunity: RecordRefOut | None = Field(description="The deal this activity is about.")
     owner: OwnerRefOut | None
     start_at: datetime.datetime | None = Field(
         description="A meeting's start; the time of a call, record, note, care or expense."
@@ -131,6 +132,9 @@ class _ActivityFields(Schema):
     body: str | None = Field(None, max_length=20000)
     party_id: int | None = Field(None, description="A customer the caller may see.")
     contact_id: int | None = Field(None, description="A contact of that customer.")
+    opportunity_id: int | None = Field(
+        None, description="An opportunity of that customer the caller may see."
+    )
     owner_id: int | None = Field(
         None, description="An active member's user id; the caller when left out on create."
     )
@@ -226,7 +230,12 @@ def _membership(request: HttpRequest) -> Any:
 
 
 # Service field names and the API's.
-_API_FIELD = {"party": "party_id", "contact": "contact_id", "owner": "owner_id"}
+_API_FIELD = {
+    "party": "party_id",
+    "contact": "contact_id",
+    "opportunity": "opportunity_id",
+    "owner": "owner_id",
+}
 
 
 def _service_data(request: HttpRequest, payload: dict[str, Any]) -> dict[str, Any]:
@@ -249,6 +258,15 @@ def _service_data(request: HttpRequest, payload: dict[str, Any]) -> dict[str, An
                 if contact is None:
                     errors["contact_id"] = [_("Choose a contact you may see.")]
             data["contact"] = contact
+        elif key == "opportunity_id":
+            opportunity = None
+            if value is not None:
+                from guanxi.sales.pipeline_selectors import visible_opportunities
+
+                opportunity = visible_opportunities(membership).filter(pk=value).first()
+                if opportunity is None:
+                    errors["opportunity_id"] = [_("Choose an opportunity you may see.")]
+            data["opportunity"] = opportunity
         elif key == "owner_id":
             data["owner"] = value
         elif value is None and key in {

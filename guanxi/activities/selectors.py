@@ -40,7 +40,7 @@ TIMELINE_ORDER: tuple[str, ...] = ("-timeline_at", "-id")
 
 
 def _with_relations(qs: QuerySet[Activity]) -> QuerySet[Activity]:
-    return qs.select_related("party", "contact", "owner")
+    return qs.select_related("party", "contact", "opportunity", "owner")
 
 
 def visible_activities(membership: MembershipLike | None) -> QuerySet[Activity]:

@@ -40,6 +40,7 @@ ACTIVITY_FIELDS: frozenset[str] = frozenset(
         "body",
         "party",
         "contact",
+        "opportunity",
         "owner",
         "status",
         "priority",
@@ -246,6 +247,16 @@ def _apply(activity: Activity, data: Mapping[str, Any], errors: dict[str, list[s
                 errors.setdefault("contact", []).append(_("Choose a contact of your organisation."))
             else:
                 activity.contact = contact
+        elif key == "opportunity":
+            from guanxi.sales.models import Opportunity
+
+            opportunity = _resolve(org_id, Opportunity, value)
+            if opportunity is _FOREIGN:
+                errors.setdefault("opportunity", []).append(
+                    _("Choose an opportunity of your organisation.")
+                )
+            else:
+                activity.opportunity = opportunity
         elif key == "owner":
             owner = _resolve_owner(org_id, value)
             if owner is _FOREIGN:
@@ -272,6 +283,9 @@ def _normalise(activity: Activity) -> None:
         activity.start_at = timezone.now()
     if activity.contact_id is not None and activity.party_id is None:
         activity.party = activity.contact.party  # type: ignore[union-attr]
+    if activity.opportunity_id is not None and activity.party_id is None:
+        # An activity on a deal is also on its customer's timeline.
+        activity.party_id = activity.opportunity.party_id  # type: ignore[union-attr]
     activity.timeline_at = (
         activity.start_at or activity.due_at or activity.timeline_at or timezone.now()
     )
@@ -289,6 +303,15 @@ def _check_references(activity: Activity, errors: dict[str, list[str]]) -> None:
         and (contact.party_id != activity.party_id)
     ):
         errors.setdefault("contact", []).append(_("This contact does not belong to the customer."))
+    opportunity = activity.opportunity
+    if (
+        opportunity is not None
+        and activity.party_id is not None
+        and opportunity.party_id != activity.party_id
+    ):
+        errors.setdefault("opportunity", []).append(
+            _("This opportunity is not one of the customer's.")
+        )
     if activity.owner_id is None and "owner" not in errors:
         errors.setdefault("owner", []).append(_("Choose who is responsible."))
 

@@ -385,3 +385,44 @@ def test_notifications_are_the_callers_own(sales_api, org, sales_member, admin_m
     assert all_read.json() == {"updated": 3}
     with scopes_disabled():
         assert Notification.objects.get(pk=theirs.pk).is_read is False
+
+
+def test_create_on_an_opportunity_puts_it_on_the_customers_timeline(
+    sales_api, org, sales_member, party
+):
+    from tests.sales.pipeline_factories import make_opportunity
+
+    with scopes_disabled():
+        opp = make_opportunity(org, sales_member.user, party=party, name="年度采购")
+        other = Party.objects.create(
+            org=org, name="另一个", short_name="另一个", owner=sales_member.user
+        )
+    response = _post(
+        sales_api,
+        f"{API}/activities",
+        {"kind": "note", "subject": "报价思路", "opportunity_id": opp.pk},
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["opportunity"] == {"id": opp.pk, "name": "年度采购"}
+    assert body["party"]["id"] == party.pk
+    # another customer's deal, or one the caller may not see, is refused with nothing saved
+    before = _count_activities(org)
+    response = _post(
+        sales_api,
+        f"{API}/activities",
+        {"kind": "note", "subject": "x", "party_id": other.pk, "opportunity_id": opp.pk},
+    )
+    assert response.status_code == 422
+    assert _errors(response) == {"opportunity_id": "This opportunity is not one of the customer's."}
+    response = _post(
+        sales_api, f"{API}/activities", {"kind": "note", "subject": "x", "opportunity_id": 999999}
+    )
+    assert response.status_code == 422
+    assert _errors(response) == {"opportunity_id": "Choose an opportunity you may see."}
+    assert _count_activities(org) == before
+
+
+def _count_activities(org):
+    with scopes_disabled():
+        return Activity.objects.filter(org=org).count()
