@@ -46,6 +46,9 @@ def _validate(document, method, template, response):
 
 def test_every_clv_operation_answers_as_documented(admin_api, sales_api, org, other_org):
     document = openapi_document()
+    before_any_fit = admin_api.get(MODEL)
+    assert before_any_fit.status_code == 404
+    _validate(document, "get", "/analytics/clv/model", before_any_fit)
     covered = set()
     for method, template, client, url, body, status in clv_calls(
         admin_api, sales_api, org, other_org
