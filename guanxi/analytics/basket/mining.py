@@ -207,14 +207,17 @@ def _pair_rules(
     need: int,
     thresholds: Thresholds,
 ) -> list[tuple[IntArray, IntArray | None, IntArray, IntArray, IntArray]]:
-    """{a, b} → c for the frequent pairs, kept only when the pair predicts c better than
-    either product alone (otherwise the single-product rule already says it)."""
+    """{a, b} → c for the frequent pairs, kept only when at least twice the minimum
+    baskets hold all three and the pair predicts c better than either product alone
+    (otherwise the single-product rule already says it)."""
     order = np.argsort(-both, kind="stable")[:MAX_PAIR_ANTECEDENTS]
     a, b, both = a[order], b[order], both[order]
     pair_matrix = _pair_columns(x, a, b)
     triples = (pair_matrix.T @ x).tocoo()
     p, c, together = triples.row, triples.col, triples.data.astype(np.int64)
-    keep = (together >= need) & (c != a[p]) & (c != b[p])
+    # A two-product rule rests on fewer baskets than its parts: it needs twice the
+    # evidence, or a handful of coincidences would top the list by lift.
+    keep = (together >= 2 * need) & (c != a[p]) & (c != b[p])
     p, c, together = p[keep], c[keep], together[keep]
     pair_count = both[p]
     confidence = together / pair_count
