@@ -169,28 +169,22 @@ def apply_clv(org: Organisation, rows: list[metrics.Row], as_of: datetime.date) 
     summary = customer_summary(org, as_of)
     if not len(summary):
         return str(fit.status)
-    x, t_x, age = summary.frequency, summary.recency, summary.T
-    per_month = clv.DAYS_PER_MONTH / PERIOD_DAYS
     with np.errstate(all="ignore"):
-        alive = clv.probability_alive(bg, x, t_x, age)
-        expected = {m: clv.expected_purchases(bg, m * per_month, x, t_x, age) for m in HORIZONS}
-        spend = None
-        values: dict[int, Any] = {}
-        if gg is not None:
-            spend = clv.expected_average_value(gg, x, summary.monetary_value)
-            values = {
-                m: clv.lifetime_value(
-                    bg,
-                    gg,
-                    x,
-                    t_x,
-                    age,
-                    summary.monetary_value,
-                    months=m,
-                    periods_per_month=per_month,
-                )
-                for m in HORIZONS
-            }
+        # The clv part's one-pass scoring (each distinct customer history evaluated once).
+        scores = clv.score(
+            bg,
+            gg,
+            summary.frequency,
+            summary.recency,
+            summary.T,
+            summary.monetary_value,
+            horizons_months=HORIZONS,
+            periods_per_month=clv.DAYS_PER_MONTH / PERIOD_DAYS,
+        )
+    alive = scores["p_alive"]
+    expected = {m: scores[f"expected_purchases_{m}m"] for m in HORIZONS}
+    spend = scores.get("expected_average_value")
+    values = {m: scores.get(f"expected_value_{m}m") for m in HORIZONS}
     index = {int(pid): i for i, pid in enumerate(summary.customer_ids.tolist())}
     for row in rows:
         i = index.get(row.party_id)
@@ -200,7 +194,9 @@ def apply_clv(org: Organisation, rows: list[metrics.Row], as_of: datetime.date) 
         row.expected_purchases = {m: _finite(expected[m][i]) for m in HORIZONS}
         if spend is not None:
             row.expected_average_value = _decimal(spend[i])
-            row.expected_value = {m: _decimal(values[m][i]) for m in HORIZONS}
+            row.expected_value = {
+                m: _decimal(found[i]) for m, found in values.items() if found is not None
+            }
     return str(fit.status)
 
 
