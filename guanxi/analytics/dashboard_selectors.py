@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -300,23 +301,28 @@ def trend(documents: QuerySet[Any], period: Period) -> tuple[list[TrendPoint], s
     return points, unit
 
 
-def top_products(lines: QuerySet[Any], period: Period, limit: int = TOP) -> list[Ranked]:
-    rows = (
+def product_figures(
+    lines: QuerySet[Any], period: Period, limit: int = TOP
+) -> tuple[list[Ranked], Decimal]:
+    """The top products by revenue and the period's gross profit, from one grouped query
+    (every product sold in the period is one row; the top `limit` are kept)."""
+    rows = list(
         lines.filter(document__date__gte=period.start, document__date__lt=period.end)
         .order_by()
-        .values("product_id", "product__name", "product__code")
-        .annotate(amount=Sum("signed_net"), quantity=Sum("signed_quantity"))
-        .order_by("-amount", "product_id")[:limit]
+        .values("product_id", "product__name")
+        .annotate(amount=Sum("signed_net"), quantity=Sum("signed_quantity"), gp=Sum("gross_profit"))
     )
-    return [
-        Ranked(
-            row["product_id"],
-            f"{row['product__name']}",
-            _q(row["amount"]),
-            quantity=row["quantity"],
-        )
-        for row in rows
+    profit = _q(sum((row["gp"] or ZERO for row in rows), ZERO))
+    rows.sort(key=lambda row: (-(row["amount"] or ZERO), row["product_id"]))
+    top = [
+        Ranked(row["product_id"], row["product__name"], _q(row["amount"]), quantity=row["quantity"])
+        for row in rows[:limit]
     ]
+    return top, profit
+
+
+def top_products(lines: QuerySet[Any], period: Period, limit: int = TOP) -> list[Ranked]:
+    return product_figures(lines, period, limit)[0]
 
 
 def top_people(documents: QuerySet[Any], period: Period, limit: int = TOP) -> list[Ranked]:
@@ -362,16 +368,23 @@ def lapse_cutoff(period: Period, today: datetime.date) -> datetime.date:
 def customer_counts(
     membership: MembershipLike, period: Period, today: datetime.date
 ) -> tuple[int, int, int]:
-    """(new, lapsed in the period, lapsed by the period's end): three counts in SQL."""
+    """(new, lapsed in the period, lapsed by the period's end): one statement, the three
+    conditional counts over the per-customer first and latest purchase."""
     per_customer = _customer_purchases(membership, period)
     cutoff = lapse_cutoff(period, today)
-    new = per_customer.filter(first__gte=period.start).count()
-    lapsed_total = per_customer.filter(last__lt=cutoff).count()
-    # The 90 days ran out inside the period: last + 90 ∈ [start, as_of].
-    lapsed_in = per_customer.filter(
-        last__lt=cutoff, last__gte=period.start - datetime.timedelta(days=LAPSED_DAYS)
-    ).count()
-    return new, lapsed_in, lapsed_total
+    lapse_from = period.start - datetime.timedelta(days=LAPSED_DAYS)
+    inner, params = per_customer.query.sql_with_params()
+    first, last = (connection.ops.quote_name(name) for name in ("first", "last"))
+    sql = (
+        f"SELECT COALESCE(SUM(CASE WHEN t.{first} >= %s THEN 1 ELSE 0 END), 0),"  # noqa: S608
+        f" COALESCE(SUM(CASE WHEN t.{last} < %s AND t.{last} >= %s THEN 1 ELSE 0 END), 0),"
+        f" COALESCE(SUM(CASE WHEN t.{last} < %s THEN 1 ELSE 0 END), 0)"
+        f" FROM ({inner}) t"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period.start, cutoff, lapse_from, cutoff, *params])
+        new, lapsed_in, lapsed_total = cursor.fetchone()
+    return int(new), int(lapsed_in), int(lapsed_total)
 
 
 def customer_segment(
@@ -443,7 +456,8 @@ def age_band_expression(today: datetime.date) -> tuple[Any, Case]:
     """A CASE giving each customer's band key (see the module docstring)."""
     first_purchase = Subquery(
         purchase_events()
-        .filter(party_id=OuterRef("pk"))
+        # The organisation too, so the (org, party, date) index answers it.
+        .filter(org_id=OuterRef("org_id"), party_id=OuterRef("pk"))
         .order_by()
         .values("party_id")
         .annotate(first=Min("date"))
@@ -451,23 +465,20 @@ def age_band_expression(today: datetime.date) -> tuple[Any, Case]:
         output_field=DateField(),
     )
     since = Coalesce(first_purchase, TruncDate("created_at"), output_field=DateField())
-    whens = []
-    for key, _label, lo, hi in PERSON_BANDS:
-        # Age in [lo, hi): born in (today - hi years, today - lo years].
-        cond = Q(
-            kind=Party.Kind.PERSON, birthday__isnull=False, birthday__lte=_years_ago(today, lo)
-        )
+    # Ordered WHENs, one comparison each (the first that holds wins), so the first-purchase
+    # subquery is evaluated as few times as possible per customer.
+    person = Q(kind=Party.Kind.PERSON)
+    whens = [When(person & Q(birthday__isnull=True), then=Value(UNKNOWN_BAND[0]))]
+    for key, _label, _lo, hi in PERSON_BANDS:
+        if hi is None:
+            whens.append(When(person, then=Value(key)))
+        else:  # younger than `hi`: born after today − hi years
+            whens.append(When(person & Q(birthday__gt=_years_ago(today, hi)), then=Value(key)))
+    for key, _label, _lo, hi in COMPANY_BANDS:
         if hi is not None:
-            cond &= Q(birthday__gt=_years_ago(today, hi))
-        whens.append(When(cond, then=Value(key)))
-    whens.append(When(Q(kind=Party.Kind.PERSON), then=Value(UNKNOWN_BAND[0])))
-    company_whens = []
-    for key, _label, lo, hi in COMPANY_BANDS:
-        cond = Q(since__lte=_years_ago(today, lo))
-        if hi is not None:
-            cond &= Q(since__gt=_years_ago(today, hi))
-        company_whens.append(When(cond, then=Value(key)))
-    return since, Case(*whens, *company_whens, default=Value("c_u1"), output_field=CharField())
+            whens.append(When(Q(since__gt=_years_ago(today, hi)), then=Value(key)))
+    last_company = COMPANY_BANDS[-1][0]
+    return since, Case(*whens, default=Value(last_company), output_field=CharField())
 
 
 def with_age_band(qs: QuerySet[Party], today: datetime.date) -> QuerySet[Any]:
@@ -475,14 +486,83 @@ def with_age_band(qs: QuerySet[Party], today: datetime.date) -> QuerySet[Any]:
     return qs.annotate(since=since).annotate(band=band)
 
 
-def customers_by_age(membership: MembershipLike, today: datetime.date) -> list[Bucket]:
-    rows = (
-        with_age_band(visible_parties(membership), today)
-        .order_by()
-        .values("band")
-        .annotate(n=Count("pk"))
+def _day_after_start(day: datetime.date) -> datetime.datetime:
+    """The first instant of the day after `day` in the current time zone."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
     )
-    counts = {row["band"]: row["n"] for row in rows}
+
+
+def customers_by_age(membership: MembershipLike, today: datetime.date) -> list[Bucket]:
+    """Customers per age band in two set-based statements (no per-customer subquery):
+    companies that bought, by their first purchase; everyone else (individuals by
+    birthday, companies that never bought by their creation day) with conditional counts.
+    """
+    parties = visible_parties(membership)
+    counts: dict[str, int] = {}
+    # 1. Companies that bought: first purchase per company, banded.
+    firsts = (
+        purchase_events()
+        .filter(
+            org_id=membership.org_id,
+            party_id__in=parties.filter(kind=Party.Kind.COMPANY).values("pk"),
+        )
+        .order_by()
+        .values("party_id")
+        .annotate(first=Min("date"))
+    )
+    inner, params = firsts.query.sql_with_params()
+    first = connection.ops.quote_name("first")
+    cases, case_params = [], []
+    lower: datetime.date | None = None
+    for _key, _label, _lo, hi in COMPANY_BANDS:
+        bound = _years_ago(today, hi) if hi is not None else None
+        tests: list[str] = []
+        if bound is not None:
+            tests.append(f"t.{first} > %s")
+            case_params.append(bound)
+        if lower is not None:
+            tests.append(f"t.{first} <= %s")
+            case_params.append(lower)
+        lower = bound
+        cases.append(f"COALESCE(SUM(CASE WHEN {' AND '.join(tests)} THEN 1 ELSE 0 END), 0)")
+    sql = f"SELECT {', '.join(cases)} FROM ({inner}) t"  # noqa: S608 (fixed SQL, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*case_params, *params])
+        row = cursor.fetchone()
+    for (key, *_rest), n in zip(COMPANY_BANDS, row, strict=True):
+        counts[key] = int(n or 0)
+    # 2. Individuals by birthday; companies that never bought by their creation day.
+    buyers = purchase_events().filter(org_id=membership.org_id).values("party_id")
+    person = Q(kind=Party.Kind.PERSON)
+    aggregates: dict[str, Any] = {UNKNOWN_BAND[0]: Count("pk", filter=person & Q(birthday=None))}
+    older: datetime.date | None = None
+    for key, _label, _lo, hi in PERSON_BANDS:
+        born = person & Q(birthday__isnull=False)
+        if older is not None:
+            born &= Q(birthday__lte=older)
+        older = None
+        if hi is not None:
+            older = _years_ago(today, hi)
+            born &= Q(birthday__gt=older)
+        aggregates[key] = Count("pk", filter=born)
+    never: dict[str, Any] = {}
+    newer: datetime.datetime | None = None
+    for key, _label, _lo, hi in COMPANY_BANDS:
+        made = Q()
+        if newer is not None:
+            made &= Q(created_at__lt=newer)
+        newer = None
+        if hi is not None:
+            newer = _day_after_start(_years_ago(today, hi))
+            made &= Q(created_at__gte=newer)
+        never[key] = Count("pk", filter=made) if made else Count("pk")
+    for key, n in parties.filter(person).aggregate(**aggregates).items():
+        counts[key] = n or 0
+    # The subquery once, in the WHERE clause.
+    companies = parties.filter(kind=Party.Kind.COMPANY).exclude(pk__in=buyers)
+    for key, n in companies.aggregate(**never).items():
+        counts[key] = counts.get(key, 0) + (n or 0)
     order = [key for key, *_rest in PERSON_BANDS] + [UNKNOWN_BAND[0]]
     order += [key for key, *_rest in COMPANY_BANDS]
     return [Bucket(key, str(BAND_LABELS[key]), counts[key]) for key in order if counts.get(key)]
@@ -530,15 +610,16 @@ def dashboard(
     revenue, deliveries = revenue_totals(membership, period)
     points, unit = trend(documents, period)
     new, lapsed_in, lapsed_total = customer_counts(membership, period, today)
+    products, profit = product_figures(lines, period)
     return Dashboard(
         period=period,
         scope=scope_label(membership),
         revenue=revenue,
         deliveries=deliveries,
-        gross_profit=gross_profit(lines, period),
+        gross_profit=profit,
         trend=points,
         trend_unit=unit,
-        products=top_products(lines, period),
+        products=products,
         people=top_people(documents, period),
         new_customers=new,
         lapsed_in_period=lapsed_in,
