@@ -378,11 +378,16 @@ class DateBucket(Func):
         return template.replace("{d}", sql), list(params) * template.count("{d}")
 
 
-def _bucketed(qs: QuerySet, grain: str, *fields: str) -> QuerySet:
+def _bucketed(qs: QuerySet, grain: str, *fields: str, measure: str | None = None) -> QuerySet:
+    """Per bucket (and `fields`): every measure, or only `measure` (the distinct count of
+    purchases costs a sort on PostgreSQL, so it is computed only where shown)."""
+    aggregates = _aggregates()
+    if measure is not None:
+        aggregates = {measure: aggregates[measure]}
     return (
         qs.annotate(bucket=DateBucket(F("document__date"), grain))
         .values("bucket", *fields)
-        .annotate(**_aggregates())
+        .annotate(**aggregates)
         .order_by()
     )
 
@@ -429,7 +434,8 @@ def trend(
     }
     prev_from, prev_to = previous_period(filters, grain)
     previous: dict[datetime.date, Decimal] = defaultdict(lambda: ZERO)
-    for r in _bucketed(visible_sales_lines(membership, filters.shifted(prev_from, prev_to)), grain):
+    previous_lines = visible_sales_lines(membership, filters.shifted(prev_from, prev_to))
+    for r in _bucketed(previous_lines, grain, measure=measure):
         previous[_forward_bucket(_as_date(r["bucket"]), grain)] += _measure_value(r, measure)
 
     rows = []
@@ -473,7 +479,7 @@ def _split_series(
     if split == "team":
         # Few owners: aggregate per owner in SQL, fold owners into their teams here.
         team_of, team_names = _teams_of(membership.org_id)
-        for r in _bucketed(lines, grain, group_field):
+        for r in _bucketed(lines, grain, group_field, measure=measure):
             team = team_of.get(r[group_field])
             values = keyed.setdefault(team, [ZERO] * len(rows))
             i = index.get(_as_date(r["bucket"]))
@@ -492,13 +498,17 @@ def _split_series(
         for k in ranked:
             keyed[k] = [ZERO] * len(rows)
         for r in _bucketed(
-            lines.filter(**{f"{group_field}__in": [k for k in ranked if k]}), grain, group_field
+            lines.filter(**{f"{group_field}__in": [k for k in ranked if k]}),
+            grain,
+            group_field,
+            measure=measure,
         ):
             i = index.get(_as_date(r["bucket"]))
             if i is not None and r[group_field] in keyed:
                 keyed[r[group_field]][i] += _measure_value(r, measure)
         if None in ranked:
-            for r in _bucketed(lines.filter(**{f"{group_field}__isnull": True}), grain):
+            nulls = lines.filter(**{f"{group_field}__isnull": True})
+            for r in _bucketed(nulls, grain, measure=measure):
                 i = index.get(_as_date(r["bucket"]))
                 if i is not None:
                     keyed[None][i] += _measure_value(r, measure)
