@@ -9,7 +9,7 @@
 2. Python classifies each row (segment, tier, quadrant, lifecycle stage, rate drop),
    adds the lifetime-value model's predictions (`apply_clv`) and the churn risk.
 3. The rows are written with one multi-row upsert per batch
-   (`INSERT … ON CONFLICT (party_id) DO UPDATE`), and rows of customers that no longer
+   (`INSERT … ON CONFLICT (org_id, party_id) DO UPDATE`), and rows of customers that no longer
    qualify are deleted.
 
 Every rule and threshold is explained in docs/analytics/metrics.md; the functions below
@@ -487,7 +487,7 @@ def write_rows(
             cursor.execute(  # identifiers are the model's, values are params
                 f"INSERT INTO {quote(table)} ({column_sql}) VALUES "  # noqa: S608
                 + ", ".join([placeholder] * len(chunk))
-                + f" ON CONFLICT ({quote('party_id')}) DO UPDATE SET {updates}",
+                + f" ON CONFLICT ({quote('org_id')}, {quote('party_id')}) DO UPDATE SET {updates}",
                 params,
             )
             done += len(chunk)

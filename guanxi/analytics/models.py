@@ -76,7 +76,9 @@ def _score_field(label: Any) -> models.PositiveSmallIntegerField:
 class CustomerMetrics(OrgScopedModel):
     """The computed analysis figures of one customer (one row per party, refreshed in bulk)."""
 
-    party = models.OneToOneField(
+    # One row per customer: unique with the organisation (ARCHITECTURE rule 1), so a
+    # foreign key and a constraint rather than a one-to-one field.
+    party = models.ForeignKey(
         "parties.Party",
         on_delete=models.CASCADE,
         related_name="metrics",
@@ -146,6 +148,9 @@ class CustomerMetrics(OrgScopedModel):
             models.Index(fields=("org", "-churn_risk"), name="metrics_org_churn"),
             models.Index(fields=("org", "-monetary"), name="metrics_org_monetary"),
             models.Index(fields=("org", "recency_days"), name="metrics_org_recency"),
+        ]
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=("org", "party"), name="metrics_unique_org_party")
         ]
 
     def __str__(self) -> str:
