@@ -115,7 +115,7 @@ class ChurnFilterIn(Schema):
     owner_id: int | None = None
 
 
-class RunOut(Schema):
+class MetricsRunOut(Schema):
     id: int
     status: RunStatus
     progress: int
@@ -269,7 +269,9 @@ def plan_visits(request: HttpRequest, payload: PlanVisitsIn) -> Status[dict[str,
     )
 
 
-@router.post("/analytics/metrics/refresh", response={202: RunOut, **error_responses(*AUTH_ERRORS)})
+@router.post(
+    "/analytics/metrics/refresh", response={202: MetricsRunOut, **error_responses(*AUTH_ERRORS)}
+)
 def refresh_metrics(request: HttpRequest) -> Status[MetricsRun]:
     """Queue a refresh of every customer's metrics (or return the one already under way)."""
     membership = _membership(request)
@@ -278,7 +280,8 @@ def refresh_metrics(request: HttpRequest) -> Status[MetricsRun]:
 
 
 @router.get(
-    "/analytics/metrics/runs/{run_id}", response={200: RunOut, **error_responses(*AUTH_ERRORS, 404)}
+    "/analytics/metrics/runs/{run_id}",
+    response={200: MetricsRunOut, **error_responses(*AUTH_ERRORS, 404)},
 )
 def get_run(request: HttpRequest, run_id: int) -> MetricsRun:
     """A refresh's status and progress (0–100)."""

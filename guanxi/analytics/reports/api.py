@@ -57,7 +57,7 @@ class ChoiceOut(Schema):
     label: str
 
 
-class ColumnOut(Schema):
+class ReportColumnOut(Schema):
     key: str
     label: str
     type: str = Field(description="text, number, money, date or choice")
@@ -72,7 +72,7 @@ class ReportObjectOut(Schema):
     object_type: str
     description: str
     default_columns: list[str]
-    columns: list[ColumnOut]
+    columns: list[ReportColumnOut]
 
 
 class FilterSchema(Schema):
@@ -149,7 +149,7 @@ class HeaderOut(Schema):
 Cell = str | int | None
 
 
-class RunOut(Schema):
+class ReportRunOut(Schema):
     headers: list[HeaderOut]
     rows: list[list[Cell]]
     totals: list[Cell] = Field(description="The totals row (sums of numeric columns or groups)")
@@ -309,7 +309,7 @@ def delete_report(request: HttpRequest, id: int) -> Status[None]:
 
 @router.post(
     "/analytics/reports/run",
-    response={200: RunOut, **error_responses(*AUTH_ERRORS, 422)},
+    response={200: ReportRunOut, **error_responses(*AUTH_ERRORS, 422)},
 )
 def run_adhoc(request: HttpRequest, payload: AdhocRunIn) -> dict[str, Any]:
     """Run a definition without saving it: a page of rows and the totals row."""
@@ -320,7 +320,7 @@ def run_adhoc(request: HttpRequest, payload: AdhocRunIn) -> dict[str, Any]:
 
 @router.post(
     "/analytics/reports/{int:id}/run",
-    response={200: RunOut, **error_responses(*AUTH_ERRORS, 404, 422)},
+    response={200: ReportRunOut, **error_responses(*AUTH_ERRORS, 404, 422)},
 )
 def run_report(request: HttpRequest, id: int, payload: RunIn) -> dict[str, Any]:
     """Run a saved report as the caller: only the rows they may see."""
