@@ -85,7 +85,7 @@ class RefOut(Schema):
     number: str
 
 
-class PartyRefOut(Schema):
+class FinancePartyRefOut(Schema):
     id: int
     name: str
 
@@ -104,7 +104,7 @@ class MoneyDocumentOut(Schema):
     number: str
     kind: MoneyKind
     status: MoneyStatus
-    party: PartyRefOut
+    party: FinancePartyRefOut
     date: datetime.date
     amount: Decimal
     method: MoneyMethod
@@ -160,7 +160,7 @@ class MoneyDocumentPatch(Schema):
     allocations: list[AllocationIn] | None = None
 
 
-class ReverseIn(Schema):
+class MoneyReverseIn(Schema):
     date: datetime.date | None = Field(None, description="The reversal's date; today if left out.")
     reason: str = Field("", max_length=500)
 
@@ -203,7 +203,7 @@ class AgeingOut(Schema):
 
 
 class OpenItemsOut(Schema):
-    party: PartyRefOut
+    party: FinancePartyRefOut
     book: Book
     as_of: datetime.date
     ageing: AgeingOut
@@ -211,7 +211,7 @@ class OpenItemsOut(Schema):
 
 
 class AgeingRowOut(AgeingOut):
-    party: PartyRefOut
+    party: FinancePartyRefOut
     owner: str
 
 
@@ -259,7 +259,7 @@ class StatementRowOut(Schema):
 
 
 class StatementOut(Schema):
-    party: PartyRefOut
+    party: FinancePartyRefOut
     book: Book
     opening_balance: Decimal = Field(description="The balance before this page's first row.")
     items: list[StatementRowOut]
@@ -272,7 +272,7 @@ class StatementIn(KeysetPageIn):
     date_to: datetime.date | None = None
 
 
-class LedgerFilterIn(Schema):
+class FinanceLedgerFilterIn(Schema):
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     party: int | None = None
@@ -287,7 +287,7 @@ class LedgerLineOut(Schema):
     document: RefOut
     document_kind: str
     is_reversal: bool
-    party: PartyRefOut | None
+    party: FinancePartyRefOut | None
     product_id: int
     product_code: str
     product_name: str
@@ -372,7 +372,7 @@ class PriceLineOut(Schema):
     date: datetime.date
     side: PriceSide
     document: RefOut
-    party: PartyRefOut | None
+    party: FinancePartyRefOut | None
     product_id: int
     product_name: str
     quantity: Decimal
@@ -608,7 +608,9 @@ def post_money_document(request: HttpRequest, id: int) -> Any:
     "/money-documents/{id}/reverse",
     response={200: MoneyDocumentOut, **error_responses(*AUTH_ERRORS, 400, 404, 422)},
 )
-def reverse_money_document(request: HttpRequest, id: int, payload: ReverseIn | None = None) -> Any:
+def reverse_money_document(
+    request: HttpRequest, id: int, payload: MoneyReverseIn | None = None
+) -> Any:
     """Reverse a posted document; answers the reversal (a new posted document).
     Reversing again answers the same reversal."""
     membership = _membership(request)
@@ -788,7 +790,7 @@ def party_statement(request: HttpRequest, id: int, params: Query[StatementIn]) -
 # --- the query centre ----------------------------------------------------------------------
 
 
-def _ledger_filters(params: LedgerFilterIn) -> LedgerFilters:
+def _ledger_filters(params: FinanceLedgerFilterIn) -> LedgerFilters:
     return LedgerFilters(
         date_from=params.date_from,
         date_to=params.date_to,
@@ -804,7 +806,7 @@ def _ledger_filters(params: LedgerFilterIn) -> LedgerFilters:
     response={200: list[LedgerLineOut], **error_responses(*AUTH_ERRORS, 400, 422)},
 )
 @paginate_keyset(*LEDGER_ORDER)
-def ledger(request: HttpRequest, ledger: LedgerName, filters: Query[LedgerFilterIn]) -> Any:
+def ledger(request: HttpRequest, ledger: LedgerName, filters: Query[FinanceLedgerFilterIn]) -> Any:
     """Every posted line of sales deliveries and returns (`sales`) or purchase receipts
     and returns (`purchases`), newest first; returns and reversals signed negative."""
     membership = _membership(request)
@@ -817,7 +819,7 @@ def ledger(request: HttpRequest, ledger: LedgerName, filters: Query[LedgerFilter
     response={200: LedgerTotalsOut, **error_responses(*AUTH_ERRORS, 422)},
 )
 def ledger_totals_op(
-    request: HttpRequest, ledger: LedgerName, filters: Query[LedgerFilterIn]
+    request: HttpRequest, ledger: LedgerName, filters: Query[FinanceLedgerFilterIn]
 ) -> dict[str, Any]:
     """The ledger's totals under the same filters."""
     membership = _membership(request)

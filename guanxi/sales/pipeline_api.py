@@ -136,7 +136,7 @@ class LeadFilterIn(Schema):
     )
 
 
-class VersionIn(Schema):
+class PipelineVersionIn(Schema):
     version: int = Field(ge=1)
 
 
@@ -539,7 +539,7 @@ def patch_lead(request: HttpRequest, id: int, payload: LeadPatch) -> Lead:
     "/leads/{id}/qualify",
     response={200: LeadOut, **error_responses(*AUTH_ERRORS, 400, 404, 409, 422)},
 )
-def qualify_lead(request: HttpRequest, id: int, payload: VersionIn) -> Lead:
+def qualify_lead(request: HttpRequest, id: int, payload: PipelineVersionIn) -> Lead:
     """Mark the lead qualified (also a disqualified one)."""
     membership = _membership(request)
     lead = sel.get_lead_for_user(membership, id)
