@@ -87,8 +87,10 @@ def _levels(org) -> dict[tuple[int, int], Decimal]:
 
 
 def _balances(org) -> dict[tuple[int, str], Decimal]:
+    # SQLite sums decimals as floating point (59.94 − 9.99 − 49.95 = 7e-15): to the cent,
+    # as guanxi.finance.balances reads them.
     return {
-        (row["party_id"], row["book"]): row["s"]
+        (row["party_id"], row["book"]): Decimal(row["s"]).quantize(Decimal("0.01"))
         for row in PartyLedgerEntry.objects.filter(org=org)
         .values("party_id", "book")
         .annotate(s=Sum("amount"))
