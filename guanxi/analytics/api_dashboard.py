@@ -40,7 +40,7 @@ class PeriodOut(Schema):
     end: datetime.date  # inclusive
 
 
-class AttainmentOut(Schema):
+class DashboardAttainmentOut(Schema):
     period: str
     year: int
     number: int
@@ -61,7 +61,7 @@ class TrendOut(Schema):
     amount: Decimal
 
 
-class StageOut(Schema):
+class DashboardStageOut(Schema):
     stage_id: int
     name: str
     probability: int
@@ -82,7 +82,7 @@ class DashboardOut(Schema):
     revenue: Decimal
     deliveries: int
     gross_profit: Decimal
-    attainment: list[AttainmentOut]
+    attainment: list[DashboardAttainmentOut]
     trend_unit: Literal["day", "month"]
     trend: list[TrendOut]
     top_products: list[RankedOut]
@@ -91,7 +91,7 @@ class DashboardOut(Schema):
     lapsed_in_period: int
     lapsed_customers: int
     lapsed_days: int
-    pipeline: list[StageOut]
+    pipeline: list[DashboardStageOut]
     customers_by_province: list[BucketOut]
     customers_by_age_band: list[BucketOut]
 
@@ -101,12 +101,12 @@ class PersonOut(Schema):
     name: str
     team: str | None
     period: PeriodOut
-    current: list[AttainmentOut]
-    targets: list[AttainmentOut]
+    current: list[DashboardAttainmentOut]
+    targets: list[DashboardAttainmentOut]
     revenue: Decimal
     trend_unit: Literal["day", "month"]
     trend: list[TrendOut]
-    pipeline: list[StageOut]
+    pipeline: list[DashboardStageOut]
     top_customers: list[RankedOut]
 
 
