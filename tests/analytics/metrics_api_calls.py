@@ -22,6 +22,7 @@ def metrics_calls(admin_api, sales_api, org, other_org) -> list[tuple]:
         admin = Membership.objects.filter(org=org, role__code="admin").first().user
         sales = Membership.objects.filter(org=org, role__code="sales").first().user
         foreign_run = MetricsRun.objects.create(org=other_org)
+        own_run = MetricsRun.objects.create(org=org)
     parties = build_dataset(org, owner=admin, other_owner=sales)
     refresh_now(org, as_of=AS_OF, with_clv=False)
     a, c = parties["A"].pk, parties["C"].pk
@@ -119,6 +120,14 @@ def metrics_calls(admin_api, sales_api, org, other_org) -> list[tuple]:
             f"{API}/analytics/metrics/refresh",
             None,
             403,
+        ),
+        (
+            "get",
+            "/analytics/metrics/runs/{run_id}",
+            admin_api,
+            f"{API}/analytics/metrics/runs/{own_run.pk}",
+            None,
+            200,
         ),
         (
             "get",
