@@ -17,6 +17,8 @@ from guanxi.core.models import OrgScopedModel
 
 
 class CustomerBehaviour(OrgScopedModel):
+    """One behavioural type (理智型, 任务型 …) given to a customer, by whom and when."""
+
     party = models.ForeignKey(
         "parties.Party",
         on_delete=models.CASCADE,
