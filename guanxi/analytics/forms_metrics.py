@@ -22,8 +22,9 @@ class AnalyticsSettingsForm(StyledFormMixin, forms.ModelForm):
         help_texts = {
             "tier_method": _(
                 "Revenue share: VIP are the biggest customers who together make the first "
-                "VIP % of net sales (default 50 / 80 / 95). Customer pyramid: VIP are the "
-                "first VIP % of the buyers ranked by net sales (the textbook's 1 / 5 / 20)."
+                "VIP percentage of net sales (default 50 / 80 / 95). Customer pyramid: VIP "
+                "are the first VIP percentage of the buyers ranked by net sales (the "
+                "textbook's 1 / 5 / 20)."
             ),
             "quadrant_value_threshold": _(
                 "Net sales per purchase from which a customer counts as high-value. "

@@ -137,7 +137,7 @@ def pareto_options(p: sel.Pareto) -> dict[str, Any]:
             "type": "value",
             "min": 0,
             "max": 100,
-            "name": _("% of ranked"),
+            "name": _("Share of those ranked (%)"),
             "nameLocation": "middle",
             "nameGap": 30,
         },
