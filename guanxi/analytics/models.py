@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.models import OrgScopedModel
 
@@ -28,14 +29,14 @@ class RfmSegment(models.TextChoices):
     CHAMPIONS = "champions", _("Champions")
     LOYAL = "loyal", _("Loyal")
     POTENTIAL_LOYALIST = "potential_loyalist", _("Potential loyalist")
-    NEW = "new", _("New customer")
+    NEW = "new", pgettext_lazy("RFM segment", "New customer")
     PROMISING = "promising", _("Promising")
     NEED_ATTENTION = "need_attention", _("Needs attention")
     ABOUT_TO_SLEEP = "about_to_sleep", _("About to sleep")
     AT_RISK = "at_risk", _("At risk")
     CANNOT_LOSE = "cannot_lose", _("Cannot lose them")
     HIBERNATING = "hibernating", _("Hibernating")
-    LOST = "lost", _("Lost")
+    LOST = "lost", pgettext_lazy("RFM segment", "Lost")
 
 
 class ValueTier(models.TextChoices):
