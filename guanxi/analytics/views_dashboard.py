@@ -9,7 +9,6 @@ figures follow the visibility of the records behind them (see dashboard_selector
 from __future__ import annotations
 
 import datetime
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -45,16 +44,12 @@ def _membership(request: HttpRequest) -> Any:
 def analytics_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     """The page's context with the analysis area's switcher (the dashboard, at the area's
     root, is active on its own page only)."""
-    root = reverse("analytics:dashboard")
     try:
         found = nav_entries(request, ANALYTICS_SECTION)
     except NoReverseMatch:  # a part registered its page before its URLs exist
         found = []
-    entries = [
-        replace(entry, active=request.path == root) if entry.url == root else entry
-        for entry in found
-    ]
-    return {"analytics_nav": entries, **extra}
+    # nav_entries lights the entry whose URL is the longest prefix of the path.
+    return {"analytics_nav": found, **extra}
 
 
 class PeriodForm(StyledFormMixin, forms.Form):

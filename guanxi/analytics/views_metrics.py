@@ -9,7 +9,6 @@ visibility of the customers behind them; a hidden customer is a 404.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -64,9 +63,7 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         entries = nav_entries(request, ANALYTICS_SECTION)
     except NoReverseMatch:  # a part registered its page before its URLs exist
         entries = []
-    # Only the entry with the longest URL matching the path is active.
-    best = max((e.url for e in entries if request.path.startswith(e.url)), key=len, default=None)
-    entries = [replace(e, active=e.url == best) for e in entries]
+    # nav_entries lights the entry whose URL is the longest prefix of the path.
     membership = _membership(request)
     return {
         "analytics_nav": entries,

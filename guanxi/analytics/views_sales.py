@@ -10,7 +10,6 @@ behind them.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -44,8 +43,8 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         found = nav_entries(request, ANALYTICS_SECTION)
     except NoReverseMatch:  # a part registered its page before its URLs exist
         found = []
-    entries = [replace(e, active=request.path == e.url) if e.active else e for e in found]
-    return {"analytics_nav": entries, **extra}
+    # nav_entries lights the entry whose URL is the longest prefix of the path.
+    return {"analytics_nav": found, **extra}
 
 
 def _num(value: Decimal | int | None) -> float:

@@ -35,3 +35,19 @@ def test_the_section_entry_with_the_longest_matching_url_is_the_active_one(rf, a
     request.membership = admin_member
     active = [entry.key for entry in nav_entries(request, "sales") if entry.active]
     assert active == ["sales_overview"]
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("/analysis/", "analytics_dashboard"),
+        ("/analysis/basket/", "analytics_basket"),
+        ("/analysis/metrics/", "analytics_metrics"),
+        ("/analysis/sales/", "analytics_sales"),
+    ],
+)
+def test_the_analysis_switcher_lights_only_the_current_page(admin_client, url, key):
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    active = [entry.key for entry in response.context["analytics_nav"] if entry.active]
+    assert active == [key]

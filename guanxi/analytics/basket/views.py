@@ -4,7 +4,6 @@ suggestions partial of the quote and order editors."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,11 +40,8 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     """The page's context with the analysis area's switcher."""
-    entries = [
-        replace(entry, active=request.path.startswith(entry.url))
-        for entry in nav_entries(request, ANALYTICS_SECTION)
-    ]
-    return {"analytics_nav": entries, **extra}
+    # nav_entries lights the entry whose URL is the longest prefix of the path.
+    return {"analytics_nav": nav_entries(request, ANALYTICS_SECTION), **extra}
 
 
 def _sort_links(request: HttpRequest, current: str) -> dict[str, str]:
