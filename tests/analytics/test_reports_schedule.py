@@ -95,7 +95,7 @@ def test_due_schedule_mails_each_recipient_their_rows(
     assert [r[0] for r in sales_rows[1:-1]] == ["上海华联贸易有限公司"]
     with scope(org=org.pk):
         schedule.refresh_from_db()
-    assert schedule.last_result.startswith("2 ")
+    assert schedule.last_result == "已发送 2 份。"  # in the organisation's language
     assert schedule.next_run_at > schedule.last_run_at
     # the same moment again sends nothing more
     assert send_due_schedules(now=schedule.last_run_at) == 0
@@ -124,7 +124,40 @@ def test_recipient_without_export_permission_is_skipped(
     assert smtp_server.envelopes == []
     with scope(org=org.pk):
         schedule.refresh_from_db()
-    assert "may not export" in schedule.last_result
+    # written in the organisation's language (zh-Hans here)
+    assert schedule.last_result == f"已发送 0 份。 {sales_member.user} 无权导出这些记录。"
+
+
+def test_the_mail_is_in_the_recipients_language(org, admin_member, sales_data, smtp_server):
+    from email import message_from_bytes
+    from email.header import decode_header, make_header
+
+    admin_member.user.language = "en"
+    admin_member.user.email = "boss@example.com"
+    admin_member.user.save()
+    with scope(org=org.pk):
+        report = services.create_report(
+            admin_member,
+            definition={"object": "sales_lines", "columns": ["net"]},
+            data={"name": "销售", "sharing": "org"},
+        )
+        schedule = services.create_schedule(
+            admin_member,
+            report=report,
+            data={
+                "frequency": "daily",
+                "time": "08:00",
+                "file_format": "csv",
+                "recipients": [admin_member.pk],
+            },
+        )
+    send_due_schedules(now=schedule.next_run_at)
+    assert len(smtp_server.envelopes) == 1
+    message = message_from_bytes(smtp_server.envelopes[0].content)
+    assert str(make_header(decode_header(message["Subject"]))) == "Report: 销售"
+    with scope(org=org.pk):
+        schedule.refresh_from_db()
+    assert schedule.last_result.startswith("已发送 1 份。")
 
 
 def test_deleted_report_is_not_sent(org, admin_member, sales_data, smtp_server):

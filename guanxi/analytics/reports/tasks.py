@@ -58,33 +58,51 @@ def send_schedule(schedule: ReportSchedule, *, now: Any = None) -> tuple[int, li
             if not has_perm(member, EXPORT, definition.obj.object_type):
                 problems.append(_("%(user)s may not export these records.") % {"user": user})
                 continue
-            total = _("Total")
-            if schedule.file_format == ReportSchedule.Format.CSV:
-                content = export_csv(definition, member, total)
-            else:
-                content = export_xlsx(definition, member, total, report.name)
-            filename = f"{report.name}-{timezone.localdate(now):%Y%m%d}.{schedule.file_format}"
-            mail = EmailMessage(
-                subject=_("Report: %(name)s") % {"name": report.name},
-                body=_(
-                    "Attached is the report “%(name)s” as of %(date)s, with the records you may see."
+            # Each recipient reads the mail and the file in their own language.
+            with translation.override(getattr(user, "language", "") or org.language or "zh-hans"):
+                sent += _send_one(
+                    schedule, report, definition, member, user, sender, connection, now, problems
                 )
-                % {"name": report.name, "date": timezone.localdate(now).isoformat()},
-                from_email=sender,
-                to=[user.email],
-                connection=connection,
-            )
-            mail.attach(filename, content, CONTENT_TYPES[schedule.file_format].split(";")[0])
-            try:
-                mail.send(fail_silently=False)
-            except (smtplib.SMTPException, OSError) as error:
-                logger.warning("Sending report schedule %s failed: %s", schedule.pk, error)
-                problems.append(
-                    _("The mail server did not accept the message: %(error)s") % {"error": error}
-                )
-                continue
-            sent += 1
     return sent, problems
+
+
+def _send_one(
+    schedule: Any,
+    report: Any,
+    definition: Any,
+    member: Any,
+    user: Any,
+    sender: str,
+    connection: Any,
+    now: Any,
+    problems: list[str],
+) -> int:
+    """Mail one recipient the report as they may see it; 1 when sent, else 0 (the
+    reason added to `problems`)."""
+    total = _("Total")
+    if schedule.file_format == ReportSchedule.Format.CSV:
+        content = export_csv(definition, member, total)
+    else:
+        content = export_xlsx(definition, member, total, report.name)
+    filename = f"{report.name}-{timezone.localdate(now):%Y%m%d}.{schedule.file_format}"
+    mail = EmailMessage(
+        subject=_("Report: %(name)s") % {"name": report.name},
+        body=_("Attached is the report “%(name)s” as of %(date)s, with the records you may see.")
+        % {"name": report.name, "date": timezone.localdate(now).isoformat()},
+        from_email=sender,
+        to=[user.email],
+        connection=connection,
+    )
+    mail.attach(filename, content, CONTENT_TYPES[schedule.file_format].split(";")[0])
+    try:
+        mail.send(fail_silently=False)
+    except (smtplib.SMTPException, OSError) as error:
+        logger.warning("Sending report schedule %s failed: %s", schedule.pk, error)
+        problems.append(
+            _("The mail server did not accept the message: %(error)s") % {"error": error}
+        )
+        return 0
+    return 1
 
 
 def send_due_schedules(now: Any = None) -> int:
@@ -98,14 +116,16 @@ def send_due_schedules(now: Any = None) -> int:
             ).select_related("report", "org")
         )
     for schedule in due:
-        try:
-            sent, problems = send_schedule(schedule, now=now)
-            result = _("%(count)d sent.") % {"count": sent}
-            if problems:
-                result += " " + " ".join(problems)
-        except Exception as error:  # one bad schedule must not stop the others
-            logger.exception("Report schedule %s failed", schedule.pk)
-            result = str(error)
+        # The schedule's last result is written in the organisation's language.
+        with translation.override(schedule.org.language or "zh-hans"):
+            try:
+                sent, problems = send_schedule(schedule, now=now)
+                result = _("%(count)d sent.") % {"count": sent}
+                if problems:
+                    result += " " + " ".join(problems)
+            except Exception as error:  # one bad schedule must not stop the others
+                logger.exception("Report schedule %s failed", schedule.pk)
+                result = str(error)
         mark_schedule_run(schedule, now=now, result=result)
     return len(due)
 
