@@ -65,7 +65,26 @@ class SavedReport(SoftDeleteModel, BusinessModel):  # type: ignore[django-manage
         indexes: ClassVar[list[Any]] = [models.Index(fields=("org", "owner", "name"))]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    def _shown(self, field: str) -> str:
+        # A ready-made report whose text is still one of its defaults (stored in the
+        # organisation's language) shows that default in the reader's language.
+        stored = getattr(self, field)
+        if not self.builtin_key:
+            return stored
+        from guanxi.analytics.reports.services import builtin_text
+
+        current, every = builtin_text(self.builtin_key, field)
+        return current if current is not None and stored in every else stored
+
+    @property
+    def display_name(self) -> str:
+        return self._shown("name")
+
+    @property
+    def display_description(self) -> str:
+        return self._shown("description")
 
 
 class ReportSchedule(BusinessModel):  # type: ignore[django-manager-missing]

@@ -256,6 +256,25 @@ def builtin_reports() -> list[dict[str, Any]]:
     ]
 
 
+def builtin_text(key: str, field: str) -> tuple[str | None, frozenset[str]]:
+    """A ready-made report's `field` ("name" or "description") in the active language, and
+    the set of its texts in every language (None, ∅ for an unknown key)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    def text_in(language: str | None) -> str | None:
+        with translation.override(language):
+            for entry in builtin_reports():
+                if entry["key"] == key:
+                    return str(entry[field])
+        return None
+
+    every = frozenset(
+        t for t in (text_in(code) for code, _label in settings.LANGUAGES) if t is not None
+    )
+    return text_in(translation.get_language()), every
+
+
 def ensure_builtin_reports(org_id: int) -> int:
     """Create the ready-made reports the organisation does not have yet; return how many.
 

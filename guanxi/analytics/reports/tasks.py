@@ -83,12 +83,12 @@ def _send_one(
     if schedule.file_format == ReportSchedule.Format.CSV:
         content = export_csv(definition, member, total)
     else:
-        content = export_xlsx(definition, member, total, report.name)
-    filename = f"{report.name}-{timezone.localdate(now):%Y%m%d}.{schedule.file_format}"
+        content = export_xlsx(definition, member, total, report.display_name)
+    filename = f"{report.display_name}-{timezone.localdate(now):%Y%m%d}.{schedule.file_format}"
     mail = EmailMessage(
-        subject=_("Report: %(name)s") % {"name": report.name},
+        subject=_("Report: %(name)s") % {"name": report.display_name},
         body=_("Attached is the report “%(name)s” as of %(date)s, with the records you may see.")
-        % {"name": report.name, "date": timezone.localdate(now).isoformat()},
+        % {"name": report.display_name, "date": timezone.localdate(now).isoformat()},
         from_email=sender,
         to=[user.email],
         connection=connection,

@@ -300,7 +300,7 @@ def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_report_for_user(membership, pk)
     services.delete_report(membership, report=report)
     messages.success(
-        request, _("“%(name)s” has been moved to the recycle bin.") % {"name": report.name}
+        request, _("“%(name)s” has been moved to the recycle bin.") % {"name": report.display_name}
     )
     return redirect("analytics:report_list")
 
@@ -321,12 +321,12 @@ def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt == "csv":
         content = export_csv(definition, membership, total)
     else:
-        content = export_xlsx(definition, membership, total, report.name)
+        content = export_xlsx(definition, membership, total, report.display_name)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     from urllib.parse import quote
 
     response["Content-Disposition"] = (
-        f"attachment; filename=\"report-{report.pk}.{fmt}\"; filename*=UTF-8''{quote(report.name)}.{fmt}"
+        f"attachment; filename=\"report-{report.pk}.{fmt}\"; filename*=UTF-8''{quote(report.display_name)}.{fmt}"
     )
     return response
 
