@@ -19,6 +19,8 @@ from tests.factories import TEST_PASSWORD, make_member, make_org
 def test_refit_the_model_and_open_a_top_customer(page: Page):
     org = make_org("Acme 贸易")
     boss = make_member(org, "admin", username="boss")
+    boss.user.language = "en"  # the assertions read the English texts
+    boss.user.save(update_fields=["language"])
     build_clv_dataset(org, owner=boss.user)
     sign_in(page, "boss", TEST_PASSWORD)
 

@@ -20,6 +20,8 @@ from tests.factories import TEST_PASSWORD, make_member, make_org
 def test_build_save_and_export_a_grouped_report(page: Page):
     org = make_org("Acme 贸易")
     boss = make_member(org, "admin", username="boss")
+    boss.user.language = "en"  # the assertions read the English texts
+    boss.user.save(update_fields=["language"])
     party = make_party(org, boss.user, name="上海华联贸易有限公司")
     E = Activity.ExpenseCategory
     for amount, category in (("100.00", E.TRAVEL), ("50.00", E.GIFT), ("30.00", E.TRAVEL)):
@@ -42,11 +44,14 @@ def test_build_save_and_export_a_grouped_report(page: Page):
     page.get_by_test_id("add-filter").click()
     row = page.get_by_test_id("filter-row")
     expect(row).to_have_count(1)
+    _htmx_settled(page)  # the new row's own htmx attributes are live
     page.get_by_test_id("filter-field").select_option("amount")
     expect(page.get_by_test_id("filter-value")).to_have_attribute("type", "number")
+    _htmx_settled(page)
     page.get_by_test_id("filter-op").select_option("gte")
     expect(page.get_by_test_id("filter-op")).to_have_value("gte")
     page.get_by_test_id("filter-value").fill("40")
+    _htmx_settled(page)
 
     page.get_by_test_id("run").click()
     expect(page.get_by_test_id("preview")).to_be_visible()
@@ -74,3 +79,10 @@ def test_build_save_and_export_a_grouped_report(page: Page):
     page.get_by_test_id("drill").first.click()
     expect(page.get_by_test_id("drill-filters")).to_be_visible()
     expect(page.get_by_test_id("report-row")).to_have_count(1)
+
+
+def _htmx_settled(page: Page) -> None:
+    """Wait until no htmx request is in flight and swapped content has settled."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')"
+    )
