@@ -48,7 +48,7 @@ def _register_job() -> None:
 
     register_periodic_job(
         "analytics.mine_basket_rules",
-        "40 2 * * *",
+        "40 18 * * *",  # UTC: 02:40 in China, after the metrics refresh (18:30 UTC)
         mine_all_basket_rules,
         _("Mine the market-basket rules (bought-together products) of every organisation."),
     )
