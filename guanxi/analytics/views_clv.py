@@ -8,7 +8,6 @@ visibility of the customers behind them.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +15,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,9 +22,9 @@ from guanxi.analytics import clv_selectors as sel
 from guanxi.analytics import clv_services as svc
 from guanxi.analytics.clv_forms import RefitForm
 from guanxi.analytics.models import ClvModelFit
-from guanxi.analytics.registrations import ANALYTICS, ANALYTICS_SECTION
+from guanxi.analytics.navigation import analytics_context
+from guanxi.analytics.registrations import ANALYTICS
 from guanxi.core.permissions import CHANGE, VIEW, has_perm, require_perm
-from guanxi.web.navigation import nav_entries
 
 
 def _membership(request: HttpRequest) -> Any:
@@ -35,16 +33,10 @@ def _membership(request: HttpRequest) -> Any:
 
 def _context(request: HttpRequest, form: RefitForm | None = None) -> dict[str, Any]:
     membership = _membership(request)
-    try:
-        entries = nav_entries(request, ANALYTICS_SECTION)
-    except NoReverseMatch:  # a part registered its page before its URLs exist
-        entries = []
-    best = max((e.url for e in entries if request.path.startswith(e.url)), key=len, default=None)
-    entries = [replace(e, active=e.url == best) for e in entries]
     fit = sel.latest_fit(membership.org)
     calibration = (fit.calibration or {}) if fit else {}
     return {
-        "analytics_nav": entries,
+        **analytics_context(request),
         "fit": fit,
         "ok": fit is not None and fit.status == ClvModelFit.Status.OK,
         "summary": sel.fit_summary(fit) if fit else {},

@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,11 +27,11 @@ from django.views.decorators.http import require_GET
 
 from guanxi.activities.selectors import keyset_page
 from guanxi.analytics import dashboard_selectors as sel
-from guanxi.analytics.registrations import ANALYTICS, ANALYTICS_SECTION
+from guanxi.analytics.navigation import analytics_context
+from guanxi.analytics.registrations import ANALYTICS
 from guanxi.core.permissions import VIEW, require_perm
 from guanxi.parties.selectors import visible_parties
 from guanxi.web.forms import StyledFormMixin
-from guanxi.web.navigation import nav_entries
 
 T = "analytics"
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -39,17 +39,6 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def _membership(request: HttpRequest) -> Any:
     return getattr(request, "membership", None)
-
-
-def analytics_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    """The page's context with the analysis area's switcher (the dashboard, at the area's
-    root, is active on its own page only)."""
-    try:
-        found = nav_entries(request, ANALYTICS_SECTION)
-    except NoReverseMatch:  # a part registered its page before its URLs exist
-        found = []
-    # nav_entries lights the entry whose URL is the longest prefix of the path.
-    return {"analytics_nav": found, **extra}
 
 
 class PeriodForm(StyledFormMixin, forms.Form):

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,9 +26,9 @@ from guanxi.analytics import metrics_selectors as sel
 from guanxi.analytics import metrics_services as svc
 from guanxi.analytics.forms_metrics import AnalyticsSettingsForm, PlanVisitsForm
 from guanxi.analytics.models import MetricsRun, RfmSegment
-from guanxi.analytics.registrations import ANALYTICS, ANALYTICS_SECTION
+from guanxi.analytics.navigation import analytics_context
+from guanxi.analytics.registrations import ANALYTICS
 from guanxi.core.permissions import CHANGE, VIEW, has_perm, require_perm
-from guanxi.web.navigation import nav_entries
 
 PAGE_SIZE = 50
 T = "analytics"
@@ -59,18 +59,13 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     """The page's context with the analysis area's switcher."""
-    try:
-        entries = nav_entries(request, ANALYTICS_SECTION)
-    except NoReverseMatch:  # a part registered its page before its URLs exist
-        entries = []
-    # nav_entries lights the entry whose URL is the longest prefix of the path.
     membership = _membership(request)
-    return {
-        "analytics_nav": entries,
-        "can_refresh": has_perm(membership, CHANGE, ANALYTICS),
-        "latest_run": sel.latest_run(membership.org_id) if membership else None,
+    return analytics_context(
+        request,
+        can_refresh=has_perm(membership, CHANGE, ANALYTICS),
+        latest_run=sel.latest_run(membership.org_id) if membership else None,
         **extra,
-    }
+    )
 
 
 def _owners(org_id: int) -> list[tuple[str, str]]:

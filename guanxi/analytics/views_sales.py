@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -25,9 +24,9 @@ from django.views.decorators.http import require_GET
 from guanxi.analytics import forms_sales as forms
 from guanxi.analytics import funnel_selectors as fs
 from guanxi.analytics import sales_selectors as sel
-from guanxi.analytics.registrations import ANALYTICS, ANALYTICS_SECTION
+from guanxi.analytics.navigation import analytics_context
+from guanxi.analytics.registrations import ANALYTICS
 from guanxi.core.permissions import VIEW, require_perm
-from guanxi.web.navigation import nav_entries
 
 T = "analytics"
 PALETTE_PREVIOUS = "#9aa0ac"
@@ -37,14 +36,7 @@ def _membership(request: HttpRequest) -> Any:
     return getattr(request, "membership", None)
 
 
-def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    """The page's context with the analysis area's switcher."""
-    try:
-        found = nav_entries(request, ANALYTICS_SECTION)
-    except NoReverseMatch:  # a part registered its page before its URLs exist
-        found = []
-    # nav_entries lights the entry whose URL is the longest prefix of the path.
-    return {"analytics_nav": found, **extra}
+_context = analytics_context
 
 
 def _num(value: Decimal | int | None) -> float:

@@ -21,9 +21,9 @@ from guanxi.activities.selectors import keyset_page
 from guanxi.analytics.basket import selectors as sel
 from guanxi.analytics.basket import services as svc
 from guanxi.analytics.basket.forms import BasketSettingsForm, RuleFilterForm
-from guanxi.analytics.registrations import ANALYTICS, ANALYTICS_SECTION
+from guanxi.analytics.navigation import analytics_context
+from guanxi.analytics.registrations import ANALYTICS
 from guanxi.core.permissions import CHANGE, VIEW, get_visible_or_404, has_perm, require_perm
-from guanxi.web.navigation import nav_entries
 
 T = "basket"
 MAX_SUGGESTION_PRODUCTS = 50
@@ -38,10 +38,7 @@ def _is_htmx(request: HttpRequest) -> bool:
     return bool(htmx and not htmx.boosted)
 
 
-def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    """The page's context with the analysis area's switcher."""
-    # nav_entries lights the entry whose URL is the longest prefix of the path.
-    return {"analytics_nav": nav_entries(request, ANALYTICS_SECTION), **extra}
+_context = analytics_context
 
 
 def _sort_links(request: HttpRequest, current: str) -> dict[str, str]:

@@ -22,8 +22,8 @@ from guanxi.analytics.behaviour import selectors as sel
 from guanxi.analytics.behaviour.catalogue import get_type
 from guanxi.analytics.behaviour.forms import CustomerTypesForm
 from guanxi.analytics.behaviour.services import set_customer_types
+from guanxi.analytics.navigation import analytics_context
 from guanxi.analytics.registrations import ANALYTICS
-from guanxi.analytics.views_dashboard import analytics_context
 from guanxi.core.permissions import CHANGE, VIEW, get_visible_or_404, has_perm, require_perm
 from guanxi.parties.models import Party
 

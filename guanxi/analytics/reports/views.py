@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from guanxi.analytics.registrations import ANALYTICS, ANALYTICS_SECTION
+from guanxi.analytics.navigation import analytics_context
+from guanxi.analytics.registrations import ANALYTICS
 from guanxi.analytics.reports import services
 from guanxi.analytics.reports.definition import check_definition
 from guanxi.analytics.reports.engine import PAGE_SIZE, Result, drill_filters, run
@@ -42,7 +43,6 @@ from guanxi.analytics.reports.selectors import (
 )
 from guanxi.core.exceptions import StaleEdit
 from guanxi.core.permissions import EXPORT, VIEW, has_perm, require_perm
-from guanxi.web.navigation import nav_entries
 
 T = "reports"
 GET_POST = require_http_methods(["GET", "POST"])
@@ -54,8 +54,7 @@ def _membership(request: HttpRequest) -> Any:
     return membership
 
 
-def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    return {"analytics_nav": nav_entries(request, ANALYTICS_SECTION), **extra}
+_context = analytics_context
 
 
 def _offset(request: HttpRequest) -> int:
