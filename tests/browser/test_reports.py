@@ -49,9 +49,11 @@ def test_build_save_and_export_a_grouped_report(page: Page):
     expect(page.get_by_test_id("filter-value")).to_have_attribute("type", "number")
     _htmx_settled(page)
     page.get_by_test_id("filter-op").select_option("gte")
+    # choosing the operator re-renders the row: fill the value only in the new row
+    _htmx_settled(page)
     expect(page.get_by_test_id("filter-op")).to_have_value("gte")
     page.get_by_test_id("filter-value").fill("40")
-    _htmx_settled(page)
+    expect(page.get_by_test_id("filter-value")).to_have_value("40")
 
     page.get_by_test_id("run").click()
     expect(page.get_by_test_id("preview")).to_be_visible()
@@ -83,6 +85,7 @@ def test_build_save_and_export_a_grouped_report(page: Page):
 
 def _htmx_settled(page: Page) -> None:
     """Wait until no htmx request is in flight and swapped content has settled."""
+    page.wait_for_load_state("networkidle")
     page.wait_for_function(
         "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')"
     )
