@@ -167,7 +167,7 @@ def _generate(payload: dict) -> dict:
     doc_columns = (
         "id", "created_at", "updated_at", "org_id", "version", "number", "kind", "status",
         "date", "party_id", "warehouse_id", "notes", "subtotal", "discount_total",
-        "tax_total", "total", "posted_at",
+        "tax_total", "total", "cost_total", "posted_at",
     )  # fmt: skip
     line_columns = (
         "org_id", "position", "product_id", "description", "quantity", "unit_price",
@@ -192,18 +192,20 @@ def _generate(payload: dict) -> dict:
                     else StockDocument.Kind.SALES_DELIVERY
                 )
                 count = min(rng.choice((1, 1, 2, 2, 3, 3)), target - made)
-                net_total = 0
+                net_total = cost_total = 0
                 for position in range(count):
                     quantity = rng.randint(1, 10)
                     price = rng.randint(10, 500)
                     net = quantity * price
                     net_total += net
+                    unit_cost = round(price * 0.7, 2)
+                    cost_total += round(quantity * unit_cost, 2)
                     tax = round(net * 0.13, 2)
                     lines.append(
                         (
                             org.pk, position, rng.choice(product_ids), "", quantity, price,
                             0, 13, net, tax, round(net + tax, 2), doc_id,
-                            round(price * 0.7, 2), 0, "[]",
+                            unit_cost, 0, "[]",
                         )
                     )  # fmt: skip
                 tax_total = round(net_total * 0.13, 2)
@@ -212,7 +214,7 @@ def _generate(payload: dict) -> dict:
                         doc_id, now, now, org.pk, 1, f"SD-{doc_id:09d}", kind,
                         StockDocument.Status.POSTED, ops.adapt_datefield_value(day), party,
                         warehouse.pk, "", net_total, 0, tax_total,
-                        round(net_total + tax_total, 2), now,
+                        round(net_total + tax_total, 2), round(cost_total, 2), now,
                     )
                 )  # fmt: skip
                 made += count

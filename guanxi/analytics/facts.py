@@ -12,7 +12,10 @@ the only thing that makes a sale, so quotes and orders are pipeline, not revenue
   transactions and market baskets count these.
 
 Amounts are net of tax (`total - tax_total` on documents, `net_amount` on lines); gross
-profit is net − cost, cost being quantity × the unit cost posting used.
+profit is net − cost, cost being quantity × the unit cost posting used, rounded to the
+cent per line. Posting also stores the document's cost (`cost_total`, the sum of its
+lines' rounded costs), so per-document gross profit needs no line (a test checks that
+both ways agree).
 
 These querysets are organisation-scoped (call them inside `scope(org=...)`); views add
 `visible(...)` for the member, jobs run over the whole organisation.
@@ -39,11 +42,15 @@ def _sign(prefix: str = "") -> Case:
 
 
 def sales_documents() -> QuerySet[StockDocument]:
-    """Posted sales deliveries and returns, with `signed_net` (net of tax, returns < 0)."""
+    """Posted sales deliveries and returns, with `signed_net` (net of tax, returns < 0) and
+    `gross_profit` (net − the cost of goods posting stored on the document, signed)."""
     return StockDocument.objects.filter(
         kind__in=SALES_KINDS, status__in=COUNTED_STATUSES, party__isnull=False
     ).annotate(
-        signed_net=ExpressionWrapper(_sign() * (F("total") - F("tax_total")), output_field=AMOUNT)
+        signed_net=ExpressionWrapper(_sign() * (F("total") - F("tax_total")), output_field=AMOUNT),
+        gross_profit=ExpressionWrapper(
+            _sign() * (F("total") - F("tax_total") - F("cost_total")), output_field=AMOUNT
+        ),
     )
 
 

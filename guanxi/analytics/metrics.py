@@ -117,8 +117,8 @@ def _sql(queryset: Any) -> tuple[str, tuple[Any, ...]]:
 
 def aggregate_sql(org_id: int) -> tuple[str, tuple[Any, ...]]:
     """The one statement of the SQL pass (call inside the organisation's scope)."""
-    # One scan of the documents: signed net sales over `sales_documents`, and the
-    # purchase events among them (the same predicate as `facts.purchase_events`, which
+    # One scan of the documents (index-only, by the stock index stockdoc_party_sales):
+    # signed net sales and gross profit over `sales_documents`, and the purchase events among them (the same predicate as `facts.purchase_events`, which
     # a test checks) for first/last purchase and frequency.
     purchase = Q(
         kind=facts.SK.SALES_DELIVERY,
@@ -131,33 +131,25 @@ def aggregate_sql(org_id: int) -> tuple[str, tuple[Any, ...]]:
         .values(pid=F("party_id"))
         .annotate(
             net=Sum("signed_net"),
+            gp=Sum("gross_profit"),
             first_date=Min("date", filter=purchase),
             last_date=Max("date", filter=purchase),
             n=Count("id", filter=purchase),
         )
         .order_by()
     )
-    profit = (
-        facts.sales_lines()
-        .filter(org_id=org_id)
-        .values(pid=F("document__party_id"))
-        .annotate(gp=Sum("gross_profit"))
-        .order_by()
-    )
     s_sql, s_params = _sql(documents)
-    g_sql, g_params = _sql(profit)
     # Ranks among the customers who bought (partition buyer = 1); a score is
     # 1 + 5·(rank − 1) div buyers, so customers with equal values share a score.
     # Only the facts' compiled SQL and fixed identifiers are interpolated; values are params.
     sql = f"""
-WITH s AS ({s_sql}), g AS ({g_sql}),
+WITH s AS ({s_sql}),
 base AS (
   SELECT party.id AS party_id, s.first_date AS first_date, s.last_date AS last_date,
-         COALESCE(s.n, 0) AS n, COALESCE(s.net, 0) AS monetary, COALESCE(g.gp, 0) AS gp,
+         COALESCE(s.n, 0) AS n, COALESCE(s.net, 0) AS monetary, COALESCE(s.gp, 0) AS gp,
          CASE WHEN s.n > 0 THEN 1 ELSE 0 END AS buyer
   FROM parties_party party
   LEFT JOIN s ON s.pid = party.id
-  LEFT JOIN g ON g.pid = party.id
   WHERE party.org_id = %s AND party.deleted_at IS NULL
     AND (party.is_customer OR s.pid IS NOT NULL)
 )
@@ -177,7 +169,7 @@ SELECT party_id, first_date, last_date, n, monetary, gp,
 FROM base
 ORDER BY party_id
 """  # noqa: S608
-    return sql, (*s_params, *g_params, org_id)
+    return sql, (*s_params, org_id)
 
 
 def _date(value: Any) -> datetime.date | None:

@@ -157,16 +157,18 @@ def apply_clv(org: Organisation, rows: list[metrics.Row], as_of: datetime.date) 
     from guanxi.analytics import clv
     from guanxi.analytics.clv_services import (
         PERIOD_DAYS,
-        customer_summary,
         fit_clv_model,
         fit_params,
+        load_purchases,
     )
 
-    fit = fit_clv_model(org, as_of)
+    # The purchases are read once: the fit and the scoring share their summary.
+    purchases = load_purchases(org, as_of)
+    fit = fit_clv_model(org, as_of, purchases=purchases)
     bg, gg = fit_params(fit)
     if bg is None:
         return str(fit.status)
-    summary = customer_summary(org, as_of)
+    summary = purchases.summary
     if not len(summary):
         return str(fit.status)
     with np.errstate(all="ignore"):

@@ -48,6 +48,12 @@ class Warehouse(BusinessModel):
         return self.name
 
 
+# The analysis's per-customer sales aggregation reads only these columns of a document.
+SALES_COVERING_FIELDS = (
+    "org", "party", "kind", "status", "date", "total", "tax_total", "cost_total", "reverses",
+)  # fmt: skip
+
+
 class StockDocument(BusinessModel):
     """A stock movement document: receipt, delivery, returns, transfer or adjustment."""
 
@@ -145,6 +151,9 @@ class StockDocument(BusinessModel):
     discount_total = models.DecimalField(_("discount"), default=Decimal("0"), **MONEY)
     tax_total = models.DecimalField(_("tax"), default=Decimal("0"), **MONEY)
     total = models.DecimalField(_("total"), default=Decimal("0"), **MONEY)
+    # Σ round(quantity × unit_cost, 2) over the lines, written at posting (the lines'
+    # costs are known only then): gross profit per document without reading its lines.
+    cost_total = models.DecimalField(_("cost of goods"), default=Decimal("0"), **MONEY)
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -170,6 +179,9 @@ class StockDocument(BusinessModel):
         indexes: ClassVar[list[Any]] = [
             models.Index(fields=("org", "kind", "-date", "-id"), name="stockdoc_kind_date"),
             models.Index(fields=("org", "party", "-date"), name="stockdoc_party"),
+            # Covers the per-customer sales aggregation of the analysis (RFM, revenue,
+            # gross profit): read in party order from the index alone, no table rows.
+            models.Index(fields=SALES_COVERING_FIELDS, name="stockdoc_party_sales"),
         ]
 
     def __str__(self) -> str:

@@ -1049,7 +1049,13 @@ def _lock_document(document: StockDocument) -> StockDocument:
     )
 
 
-def _mark_posted(doc: StockDocument, user: Any) -> None:
+def document_cost(lines: Iterable[StockDocumentLine]) -> Decimal:
+    """The cost of goods of posted lines: Σ round(quantity × unit_cost, 2)."""
+    return sum((money(line.quantity * line.unit_cost) for line in lines), ZERO)
+
+
+def _mark_posted(doc: StockDocument, user: Any, lines: Iterable[StockDocumentLine]) -> None:
+    doc.cost_total = document_cost(lines)
     doc.status = Status.POSTED
     doc.posted_at = timezone.now()
     doc.posted_by = user if getattr(user, "pk", None) else None
@@ -1060,6 +1066,7 @@ def _mark_posted(doc: StockDocument, user: Any) -> None:
             "posted_at",
             "posted_by",
             "due_date",
+            "cost_total",
             "version",
             "updated_at",
         ]
@@ -1067,7 +1074,9 @@ def _mark_posted(doc: StockDocument, user: Any) -> None:
 
 
 def _sync(target: StockDocument, source: StockDocument) -> None:
-    for name in ("status", "posted_at", "posted_by_id", "due_date", "version", "updated_at"):
+    for name in (
+        "status", "posted_at", "posted_by_id", "due_date", "cost_total", "version", "updated_at",
+    ):  # fmt: skip
         setattr(target, name, getattr(source, name))
 
 
@@ -1118,7 +1127,7 @@ def _post_locked(doc: StockDocument, lines: list[StockDocumentLine], *, user: An
     if party_entry is not None:
         party_entry.save()
     orders, purchase_orders = _line_effects(doc, lines)
-    _mark_posted(doc, user)
+    _mark_posted(doc, user, lines)
     _refresh_order(orders)
     _refresh_purchase_orders(purchase_orders)
 
@@ -1254,7 +1263,7 @@ def _reverse_locked(
     ]
     PartyLedgerEntry.objects.bulk_create(party_rows)
     orders, purchase_orders = _line_effects(reversal, new_lines)
-    _mark_posted(reversal, user)
+    _mark_posted(reversal, user, new_lines)
     original.status = Status.REVERSED
     original.version += 1
     original.save(update_fields=["status", "version", "updated_at"])

@@ -67,3 +67,39 @@ def test_without_enough_data_the_model_figures_stay_empty(org, admin_member):
         assert not CustomerMetrics.objects.filter(p_alive__isnull=False).exists()
         c = CustomerMetrics.objects.get(party__name="客户C")
     assert c.churn_risk == pytest.approx(0.8546)  # the rate drop alone
+
+
+def test_a_refresh_reads_the_purchases_once(org, admin_member, monkeypatch):
+    """The fit and the scoring share one read of the purchase events."""
+    build_clv_dataset(org, owner=admin_member.user)
+    calls = []
+    real = clv_services.purchase_arrays
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(clv_services, "purchase_arrays", counting)
+    result = refresh_now(org, as_of=OBSERVATION_END)
+    assert result.clv_status == ClvModelFit.Status.OK
+    assert len(calls) == 1
+
+
+def test_purchase_arrays_give_the_dates_and_net_amounts(org, admin_member):
+    import datetime
+
+    import numpy as np
+
+    from tests.finance.factories import make_customer, post_stock
+
+    customer = make_customer(org, name="读取测试客户")
+    post_stock(org, customer, "100", tax_rate=13, date=datetime.date(2025, 6, 30))
+    post_stock(org, customer, "20.50", date=datetime.date(1999, 12, 31))
+    ids, days, amounts = clv_services.purchase_arrays(org, datetime.date(2025, 6, 30))
+    order = np.argsort(days)
+    assert ids.tolist() == [customer.pk, customer.pk]
+    assert days[order].tolist() == [datetime.date(1999, 12, 31), datetime.date(2025, 6, 30)]
+    assert amounts[order].tolist() == pytest.approx([20.5, 100.0])  # net: the 13 % tax is left out
+    # Purchases after the observation end are left out.
+    ids, _days, _amounts = clv_services.purchase_arrays(org, datetime.date(2025, 6, 29))
+    assert ids.tolist() == [customer.pk]
