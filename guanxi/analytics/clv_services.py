@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import FloatField, Func, IntegerField
+from django.db.models import FloatField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,22 +51,6 @@ def org_today(org: Organisation) -> datetime.date:
     return timezone.localtime(timezone.now(), zone).date()
 
 
-class EpochDay(Func):
-    """A date as whole days since 1970-01-01: an integer on both databases, so millions of
-    purchase dates reach numpy without a Python date object each."""
-
-    output_field = IntegerField()
-    template = "(%(expressions)s - DATE '1970-01-01')"  # PostgreSQL: date − date is days
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)",
-            **extra,
-        )
-
-
 @dataclass(frozen=True)
 class Purchases:
     """An organisation's purchase events up to `end` and their per-customer summary: read
@@ -91,7 +75,7 @@ def purchase_arrays(
         query = (
             facts.purchase_events()
             .filter(org_id=org.pk, date__lte=observation_end)
-            .annotate(day=EpochDay("date"), amount=Cast("net", FloatField()))
+            .annotate(day=facts.EpochDay("date"), amount=Cast("net", FloatField()))
             .values_list("party_id", "day", "amount")
             .order_by()
         )

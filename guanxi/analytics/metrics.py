@@ -1,11 +1,11 @@
 """The computation of the customer metrics (H6–H8): one pass per organisation.
 
 1. One SQL statement aggregates the sales facts (guanxi.analytics.facts: signed sales
-   documents with their purchase events, sales lines) per customer and ranks the customers with window
-   functions: the R, F and M quintile scores (ties share a score), the cumulative revenue
-   before each customer for the value tiers. The statement is built from the facts'
-   querysets, so revenue is defined in one place, and runs unchanged on SQLite and
-   PostgreSQL.
+   documents with their purchase events and gross profit) per customer, reading only the
+   covering index of the documents. It is built from the facts' querysets, so revenue is
+   defined in one place, and runs unchanged on SQLite and PostgreSQL. numpy/scipy then
+   rank the buyers: the R, F and M quintile scores (ties share a score, as SQL's RANK()
+   would give them) and the cumulative revenue before each customer for the value tiers.
 2. Python classifies each row (segment, tier, quadrant, lifecycle stage, rate drop),
    adds the lifetime-value model's predictions (`apply_clv`) and the churn risk.
 3. The rows are written with one multi-row upsert per batch
@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import numpy as np
 from django.db import connection
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
+from scipy.stats import rankdata
 
 from guanxi.analytics import facts
 from guanxi.analytics.models import (
@@ -81,13 +83,13 @@ class Row:
     frequency: int
     monetary: Decimal
     gross_profit: Decimal
-    r_score: int | None
-    f_score: int | None
-    m_score: int | None
-    cum_before: Decimal
-    revenue_total: Decimal
-    position: int | None
-    buyers: int
+    r_score: int | None = None
+    f_score: int | None = None
+    m_score: int | None = None
+    cum_before: Decimal = ZERO
+    revenue_total: Decimal = ZERO
+    position: int | None = None
+    buyers: int = 0
     recency_days: int | None = None
     tenure_days: int | None = None
     average_order_value: Decimal = ZERO
@@ -118,8 +120,9 @@ def _sql(queryset: Any) -> tuple[str, tuple[Any, ...]]:
 def aggregate_sql(org_id: int) -> tuple[str, tuple[Any, ...]]:
     """The one statement of the SQL pass (call inside the organisation's scope)."""
     # One scan of the documents (index-only, by the stock index stockdoc_party_sales):
-    # signed net sales and gross profit over `sales_documents`, and the purchase events among them (the same predicate as `facts.purchase_events`, which
-    # a test checks) for first/last purchase and frequency.
+    # signed net sales and gross profit over `sales_documents`, and the purchase events
+    # among them (the same predicate as `facts.purchase_events`, which a test checks) for
+    # first/last purchase and frequency.
     purchase = Q(
         kind=facts.SK.SALES_DELIVERY,
         status=facts.StockDocument.Status.POSTED,
@@ -132,50 +135,32 @@ def aggregate_sql(org_id: int) -> tuple[str, tuple[Any, ...]]:
         .annotate(
             net=Sum("signed_net"),
             gp=Sum("gross_profit"),
-            first_date=Min("date", filter=purchase),
-            last_date=Max("date", filter=purchase),
+            first_day=Min(facts.EpochDay("date"), filter=purchase),
+            last_day=Max(facts.EpochDay("date"), filter=purchase),
             n=Count("id", filter=purchase),
         )
         .order_by()
     )
     s_sql, s_params = _sql(documents)
-    # Ranks among the customers who bought (partition buyer = 1); a score is
-    # 1 + 5·(rank − 1) div buyers, so customers with equal values share a score.
+    # Every customer, with or without purchases, in party order. The ranking is done in
+    # numpy (`rank_rows`): SQLite's window functions would sort the customers five times.
     # Only the facts' compiled SQL and fixed identifiers are interpolated; values are params.
     sql = f"""
-WITH s AS ({s_sql}),
-base AS (
-  SELECT party.id AS party_id, s.first_date AS first_date, s.last_date AS last_date,
-         COALESCE(s.n, 0) AS n, COALESCE(s.net, 0) AS monetary, COALESCE(s.gp, 0) AS gp,
-         CASE WHEN s.n > 0 THEN 1 ELSE 0 END AS buyer
-  FROM parties_party party
-  LEFT JOIN s ON s.pid = party.id
-  WHERE party.org_id = %s AND party.deleted_at IS NULL
-    AND (party.is_customer OR s.pid IS NOT NULL)
-)
-SELECT party_id, first_date, last_date, n, monetary, gp,
-  1 + (5 * (RANK() OVER (PARTITION BY buyer ORDER BY last_date) - 1))
-      / COUNT(*) OVER (PARTITION BY buyer) AS r_score,
-  1 + (5 * (RANK() OVER (PARTITION BY buyer ORDER BY n) - 1))
-      / COUNT(*) OVER (PARTITION BY buyer) AS f_score,
-  1 + (5 * (RANK() OVER (PARTITION BY buyer ORDER BY monetary) - 1))
-      / COUNT(*) OVER (PARTITION BY buyer) AS m_score,
-  COALESCE(SUM(monetary) OVER (PARTITION BY buyer ORDER BY monetary DESC, party_id
-      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS cum_before,
-  SUM(CASE WHEN monetary > 0 THEN monetary ELSE 0 END) OVER (PARTITION BY buyer) AS total,
-  ROW_NUMBER() OVER (PARTITION BY buyer ORDER BY monetary DESC, party_id) AS position,
-  COUNT(*) OVER (PARTITION BY buyer) AS buyers,
-  buyer
-FROM base
-ORDER BY party_id
+WITH s AS ({s_sql})
+SELECT party.id, s.first_day, s.last_day, COALESCE(s.n, 0), COALESCE(s.net, 0),
+       COALESCE(s.gp, 0)
+FROM parties_party party
+LEFT JOIN s ON s.pid = party.id
+WHERE party.org_id = %s AND party.deleted_at IS NULL
+  AND (party.is_customer OR s.pid IS NOT NULL)
+ORDER BY party.id
 """  # noqa: S608
     return sql, (*s_params, org_id)
 
 
-def _date(value: Any) -> datetime.date | None:
-    if value is None or isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(str(value)[:10])
+def _day(value: Any) -> datetime.date | None:
+    """A date from its number of days since 1970-01-01 (`facts.EpochDay`)."""
+    return None if value is None else datetime.date.fromordinal(facts.EPOCH_ORDINAL + int(value))
 
 
 def _money(value: Any) -> Decimal:
@@ -186,34 +171,56 @@ def _money(value: Any) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def quintile_scores(values: Sequence[Any]) -> list[int]:
+    """1–5 scores of the buyers by `values`: 1 + 5·(rank − 1) div n, rank counted from the
+    lowest with ties sharing the lowest rank (SQL's RANK()), so equal values always get
+    equal scores."""
+    n = len(values)
+    if not n:
+        return []
+    ranks = rankdata(np.asarray(values, dtype=np.float64), method="min").astype(np.int64)
+    return (1 + (5 * (ranks - 1)) // n).tolist()
+
+
+def rank_rows(rows: Sequence[Row]) -> None:
+    """The buyers' R, F and M scores, their order by net sales (position, cumulative sales
+    before them) and the total of positive net sales, for the value tiers."""
+    buyers = [row for row in rows if row.is_buyer]
+    n = len(buyers)
+    if not n:
+        return
+    recency = quintile_scores([row.last_purchase.toordinal() for row in buyers])  # type: ignore[union-attr]
+    frequency = quintile_scores([row.frequency for row in buyers])
+    monetary = quintile_scores([row.monetary for row in buyers])
+    total = sum((row.monetary for row in buyers if row.monetary > 0), ZERO)
+    cumulative = ZERO
+    for position, row in enumerate(
+        sorted(buyers, key=lambda row: (-row.monetary, row.party_id)), start=1
+    ):
+        row.position, row.cum_before, row.revenue_total, row.buyers = position, cumulative, total, n
+        cumulative += row.monetary
+    for row, r, f, m in zip(buyers, recency, frequency, monetary, strict=True):
+        row.r_score, row.f_score, row.m_score = r, f, m
+
+
 def fetch_rows(org_id: int) -> list[Row]:
-    """Run the SQL pass for one organisation (inside its scope)."""
+    """Run the SQL pass for one organisation (inside its scope) and rank the buyers."""
     sql, params = aggregate_sql(org_id)
     rows = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for record in cursor.fetchall():
-            (party_id, first, last, n, monetary, gp, r, f, m, cum, total, pos, buyers, buyer) = (
-                record
-            )
-            is_buyer = int(buyer) == 1
+        for party_id, first, last, n, monetary, gp in cursor.fetchall():
             rows.append(
                 Row(
                     party_id=int(party_id),
-                    first_purchase=_date(first),
-                    last_purchase=_date(last),
+                    first_purchase=_day(first),
+                    last_purchase=_day(last),
                     frequency=int(n),
                     monetary=_money(monetary),
                     gross_profit=_money(gp),
-                    r_score=int(r) if is_buyer else None,
-                    f_score=int(f) if is_buyer else None,
-                    m_score=int(m) if is_buyer else None,
-                    cum_before=_money(cum),
-                    revenue_total=_money(total),
-                    position=int(pos) if is_buyer else None,
-                    buyers=int(buyers) if is_buyer else 0,
                 )
             )
+    rank_rows(rows)
     return rows
 
 
@@ -408,25 +415,20 @@ WRITTEN_COLUMNS = (
 
 
 def _values(row: Row, org_id: int, computed_at: Any) -> tuple[Any, ...]:
-    ops = connection.ops
-
-    def date(value: datetime.date | None) -> Any:
-        return ops.adapt_datefield_value(value)
-
-    def money(value: Decimal | None) -> Any:
-        return None if value is None else ops.adapt_decimalfield_value(value, 18, 2)
-
+    # Dates and Decimals go to the driver as they are: psycopg takes both, and Django
+    # registers sqlite3 adapters for both (what ops.adapt_*field_value would return).
+    purchases, value = row.expected_purchases, row.expected_value
     return (
         org_id,
         row.party_id,
         computed_at,
-        date(row.first_purchase),
-        date(row.last_purchase),
+        row.first_purchase,
+        row.last_purchase,
         row.recency_days,
         row.frequency,
-        money(row.monetary),
-        money(row.gross_profit),
-        money(row.average_order_value),
+        row.monetary,
+        row.gross_profit,
+        row.average_order_value,
         row.r_score,
         row.f_score,
         row.m_score,
@@ -437,13 +439,13 @@ def _values(row: Row, org_id: int, computed_at: Any) -> tuple[Any, ...]:
         row.churn_risk,
         row.purchase_rate_drop,
         row.p_alive,
-        row.expected_purchases.get(3),
-        row.expected_purchases.get(6),
-        row.expected_purchases.get(12),
-        money(row.expected_value.get(3)),
-        money(row.expected_value.get(6)),
-        money(row.expected_value.get(12)),
-        money(row.expected_average_value),
+        purchases.get(3),
+        purchases.get(6),
+        purchases.get(12),
+        value.get(3),
+        value.get(6),
+        value.get(12),
+        row.expected_average_value,
     )
 
 

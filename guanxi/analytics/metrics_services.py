@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -140,12 +139,6 @@ def update_settings(
 # --- refresh -------------------------------------------------------------------------------
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if not math.isfinite(float(value)):
-        return None
-    return Decimal(repr(round(float(value), 2))).quantize(metrics.CENT)
-
-
 def apply_clv(org: Organisation, rows: list[metrics.Row], as_of: datetime.date) -> str:
     """Fit the lifetime-value model (clv_services) and fill P(alive) and the expectations.
 
@@ -183,33 +176,43 @@ def apply_clv(org: Organisation, rows: list[metrics.Row], as_of: datetime.date) 
             horizons_months=HORIZONS,
             periods_per_month=clv.DAYS_PER_MONTH / PERIOD_DAYS,
         )
-    alive = scores["p_alive"]
-    expected = {m: scores[f"expected_purchases_{m}m"] for m in HORIZONS}
+    # Whole columns are rounded and converted at once; rows then pick their index.
+    alive = _float_list(np.clip(scores["p_alive"], 0.0, 1.0))
+    expected = {m: _float_list(scores[f"expected_purchases_{m}m"]) for m in HORIZONS}
     spend = scores.get("expected_average_value")
-    values = {m: scores.get(f"expected_value_{m}m") for m in HORIZONS}
-    index = {int(pid): i for i, pid in enumerate(summary.customer_ids.tolist())}
+    spend_list = _money_list(spend) if spend is not None else None
+    values = {
+        m: _money_list(found)
+        for m in HORIZONS
+        if (found := scores.get(f"expected_value_{m}m")) is not None
+    }
+    index = {pid: i for i, pid in enumerate(summary.customer_ids.tolist())}
     for row in rows:
         i = index.get(row.party_id)
         if i is None:
             continue
-        row.p_alive = _unit(alive[i])
-        row.expected_purchases = {m: _finite(expected[m][i]) for m in HORIZONS}
-        if spend is not None:
-            row.expected_average_value = _decimal(spend[i])
-            row.expected_value = {
-                m: _decimal(found[i]) for m, found in values.items() if found is not None
-            }
+        row.p_alive = alive[i]
+        row.expected_purchases = {m: found[i] for m, found in expected.items()}
+        if spend_list is not None:
+            row.expected_average_value = spend_list[i]
+            row.expected_value = {m: found[i] for m, found in values.items()}
     return str(fit.status)
 
 
-def _finite(value: Any) -> float | None:
-    number = float(value)
-    return round(number, 4) if math.isfinite(number) else None
+def _float_list(values: Any, places: int = 4) -> list[float | None]:
+    """Rounded to `places`; NaN and infinities become None."""
+    import numpy as np
+
+    array = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(array).tolist()
+    rounded = [round(v, places) for v in array.tolist()]
+    return [v if ok else None for v, ok in zip(rounded, finite, strict=True)]
 
 
-def _unit(value: Any) -> float | None:
-    number = _finite(value)
-    return None if number is None else min(max(number, 0.0), 1.0)
+def _money_list(values: Any) -> list[Decimal | None]:
+    """To the cent; NaN and infinities become None."""
+    cent = metrics.CENT
+    return [None if v is None else Decimal(repr(v)).quantize(cent) for v in _float_list(values, 2)]
 
 
 def refresh_now(

@@ -235,3 +235,47 @@ def test_purchases_are_exactly_the_purchase_events(org, dataset):
         b = CustomerMetrics.objects.get(party=dataset["B"])
     assert got == events
     assert (b.frequency, b.monetary) == (1, Decimal("3000.00"))
+
+
+def test_quintile_scores_are_sql_rank_quintiles():
+    """numpy's ranking gives what `1 + 5·(RANK() − 1) div n` gives in SQL: ties share the
+    lowest rank (checked against the definition: rank = 1 + how many are smaller)."""
+    import random
+
+    rng = random.Random(5)
+    values = [
+        Decimal(rng.choice([0, 10, 10, 25, 99.5, 100, 250, 250, 250, 1e6])) for _ in range(137)
+    ]
+    values += [Decimal("-40.00"), Decimal("0.01")]
+    n = len(values)
+    expected = [1 + 5 * sum(1 for w in values if w < v) // n for v in values]
+    assert metrics.quintile_scores(values) == expected
+    assert metrics.quintile_scores([]) == []
+    assert metrics.quintile_scores([Decimal(7)]) == [1]
+
+
+def test_rank_rows_orders_buyers_by_net_sales_then_party():
+    import datetime
+
+    def row(pid: int, monetary: str, n: int = 1) -> metrics.Row:
+        day = datetime.date(2025, 1, pid)
+        return metrics.Row(
+            party_id=pid, first_purchase=day, last_purchase=day, frequency=n,
+            monetary=Decimal(monetary), gross_profit=Decimal(0),
+        )  # fmt: skip
+
+    rows = [row(3, "100"), row(1, "300"), row(2, "100"), row(4, "-20")]
+    rows.append(metrics.Row(5, None, None, 0, Decimal(0), Decimal(0)))  # never bought
+    metrics.rank_rows(rows)
+    by_id = {r.party_id: r for r in rows}
+    # 300 first, then the two 100s in party order, the negative last.
+    assert [by_id[i].position for i in (1, 2, 3, 4)] == [1, 2, 3, 4]
+    assert [by_id[i].cum_before for i in (1, 2, 3, 4)] == [0, 300, 400, 500]
+    assert {by_id[i].revenue_total for i in (1, 2, 3, 4)} == {Decimal(500)}
+    assert {by_id[i].buyers for i in (1, 2, 3, 4)} == {4}
+    assert [by_id[i].m_score for i in (1, 2, 3, 4)] == [4, 2, 2, 1]
+    # Recency: party 4 bought last (Jan 4th), party 1 first.
+    assert [by_id[i].r_score for i in (1, 2, 3, 4)] == [1, 2, 3, 4]
+    assert by_id[5].r_score is None
+    assert by_id[5].position is None
+    assert by_id[5].buyers == 0
