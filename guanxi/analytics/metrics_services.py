@@ -7,6 +7,7 @@ Pages, the API, the nightly job and the demo seeder all come through here.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -139,8 +140,12 @@ def update_settings(
 # --- refresh -------------------------------------------------------------------------------
 
 
-def apply_clv(org: Organisation, rows: list[metrics.Row], as_of: datetime.date) -> str:
-    """Fit the lifetime-value model (clv_services) and fill P(alive) and the expectations.
+def apply_clv(
+    org: Organisation, rows: list[metrics.Row], as_of: datetime.date, *, refit: bool = False
+) -> str:
+    """Score every buyer with the lifetime-value model (clv_services): P(alive) and the
+    expectations. The model is fitted again when `refit`, or when the stored fit is not
+    of this week (`needs_refit`); otherwise the stored parameters are used.
 
     Returns the fit's status; without a usable fit the rows keep None (the churn risk then
     rests on the purchase-rate drop alone).
@@ -152,12 +157,17 @@ def apply_clv(org: Organisation, rows: list[metrics.Row], as_of: datetime.date) 
         PERIOD_DAYS,
         fit_clv_model,
         fit_params,
+        latest_fit,
         load_purchases,
+        needs_refit,
     )
 
     # The purchases are read once: the fit and the scoring share their summary.
     purchases = load_purchases(org, as_of)
-    fit = fit_clv_model(org, as_of, purchases=purchases)
+    fit = latest_fit(org)
+    if refit or needs_refit(fit, as_of):
+        fit = fit_clv_model(org, as_of, purchases=purchases)
+    assert fit is not None  # noqa: S101 (fit_clv_model always returns the saved row)
     bg, gg = fit_params(fit)
     if bg is None:
         return str(fit.status)
@@ -221,8 +231,12 @@ def refresh_now(
     run: MetricsRun | None = None,
     as_of: datetime.date | None = None,
     with_clv: bool = True,
+    refit: bool = False,
 ) -> metrics.ComputeResult:
-    """Recompute every customer's metrics of `org` now (the task, the demo, tests)."""
+    """Recompute every customer's metrics of `org` now (the task, the demo, tests).
+
+    The lifetime-value model is refitted when `refit` or when its fit is not of this week.
+    """
     with org_scope(org):
         config = get_settings(org)
 
@@ -237,7 +251,7 @@ def refresh_now(
             config,
             as_of=as_of,
             progress=progress,
-            clv=apply_clv if with_clv else None,
+            clv=functools.partial(apply_clv, refit=refit) if with_clv else None,
         )
 
 

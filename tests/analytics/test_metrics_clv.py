@@ -103,3 +103,51 @@ def test_purchase_arrays_give_the_dates_and_net_amounts(org, admin_member):
     # Purchases after the observation end are left out.
     ids, _days, _amounts = clv_services.purchase_arrays(org, datetime.date(2025, 6, 29))
     assert ids.tolist() == [customer.pk]
+
+
+def test_the_model_is_refitted_weekly_and_on_request(org, admin_member):
+    """Within a week of the stored fit a refresh only scores; after a week, or asked, it
+    fits again. Scoring with the stored fit gives the same figures as a fresh fit would
+    on the same day."""
+    import datetime
+
+    build_clv_dataset(org, owner=admin_member.user)
+
+    def fits() -> int:
+        with scope(org=org.pk):
+            return ClvModelFit.objects.count()
+
+    refresh_now(org, as_of=OBSERVATION_END)
+    assert fits() == 1
+    next_day = OBSERVATION_END + datetime.timedelta(days=1)
+    refresh_now(org, as_of=next_day)
+    assert fits() == 1  # scored with the stored fit
+    with scope(org=org.pk):
+        scored = dict(CustomerMetrics.objects.values_list("party_id", "p_alive"))
+    refresh_now(org, as_of=next_day, refit=True)
+    assert fits() == 2
+    with scope(org=org.pk):
+        refitted = dict(CustomerMetrics.objects.values_list("party_id", "p_alive"))
+    # A day's more history hardly moves the parameters.
+    assert scored.keys() == refitted.keys()
+    assert all(abs(scored[k] - refitted[k]) < 0.05 for k in scored)
+    refresh_now(org, as_of=next_day + datetime.timedelta(days=clv_services.REFIT_AFTER_DAYS))
+    assert fits() == 3
+    # A refresh of an earlier day than the fit's data fits again, on that day's data.
+    refresh_now(org, as_of=OBSERVATION_END)
+    assert fits() == 4
+    assert clv_services.latest_fit(org).observation_end == OBSERVATION_END
+
+
+def test_needs_refit():
+    import datetime
+
+    day = datetime.date(2025, 6, 30)
+    ok = ClvModelFit(status=ClvModelFit.Status.OK, observation_end=day)
+    assert not clv_services.needs_refit(ok, day)
+    assert not clv_services.needs_refit(ok, day + datetime.timedelta(days=6))
+    assert clv_services.needs_refit(ok, day + datetime.timedelta(days=7))
+    assert clv_services.needs_refit(ok, day - datetime.timedelta(days=1))
+    assert clv_services.needs_refit(None, day)
+    failed = ClvModelFit(status=ClvModelFit.Status.FAILED, observation_end=day)
+    assert clv_services.needs_refit(failed, day)
