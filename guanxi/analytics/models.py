@@ -141,14 +141,14 @@ class CustomerMetrics(OrgScopedModel):
     class Meta:
         verbose_name = _("customer metrics")
         verbose_name_plural = _("customer metrics")
+        # Only the two list orders are indexed (a page of the metrics list by value, of
+        # the churn-risk list by risk). Segments, tiers, quadrants and stages have a few
+        # values each, so an index per column would save little on a filter but cost
+        # every row of every refresh: at 200,000 customers the seven indexes this had
+        # made the nightly write 2.5× slower (docs/decisions.md).
         indexes: ClassVar[list[Any]] = [
-            models.Index(fields=("org", "rfm_segment"), name="metrics_org_segment"),
-            models.Index(fields=("org", "value_tier"), name="metrics_org_tier"),
-            models.Index(fields=("org", "value_quadrant"), name="metrics_org_quadrant"),
-            models.Index(fields=("org", "lifecycle_stage"), name="metrics_org_stage"),
             models.Index(fields=("org", "-churn_risk"), name="metrics_org_churn"),
             models.Index(fields=("org", "-monetary"), name="metrics_org_monetary"),
-            models.Index(fields=("org", "recency_days"), name="metrics_org_recency"),
         ]
         constraints: ClassVar[list[Any]] = [
             models.UniqueConstraint(fields=("org", "party"), name="metrics_unique_org_party")
