@@ -237,6 +237,37 @@ def test_purchases_are_exactly_the_purchase_events(org, dataset):
     assert (b.frequency, b.monetary) == (1, Decimal("3000.00"))
 
 
+def test_net_sales_and_profit_are_the_signed_sales_documents(org, dataset):
+    """The SQL pass signs its per-kind groups itself; per customer it must agree with
+    facts.sales_documents (returns negative, a reversal cancelling its original), here
+    with a costed return and a reversed costed delivery on top of the data set."""
+    from django.db.models import Sum
+
+    from guanxi.analytics import facts
+    from tests.finance.factories import post_stock, reverse_stock
+
+    doc = post_stock(org, dataset["A"], 900, date=AS_OF, unit_cost=250)
+    reverse_stock(doc, date=AS_OF)
+    post_stock(org, dataset["A"], 1000, date=AS_OF, kind=facts.SK.SALES_RETURN, unit_cost=600)
+    refresh_now(org, as_of=AS_OF, with_clv=False)
+    with scope(org=org.pk):
+        expected = {
+            row["party_id"]: (row["net"], row["gp"])
+            for row in facts.sales_documents()
+            .values("party_id")
+            .annotate(net=Sum("signed_net"), gp=Sum("gross_profit"))
+            .order_by()
+        }
+        got = {
+            m.party_id: (m.monetary, m.gross_profit)
+            for m in CustomerMetrics.objects.filter(party_id__in=expected)
+        }
+        a = CustomerMetrics.objects.get(party=dataset["A"])
+    assert got == expected
+    # A: five purchases of 1000 at cost 600, one returned at cost 600; the reversed one nets 0.
+    assert (a.frequency, a.monetary, a.gross_profit) == (5, Decimal("4000.00"), Decimal("1600.00"))
+
+
 def test_quintile_scores_are_sql_rank_quintiles():
     """numpy's ranking gives what `1 + 5·(RANK() − 1) div n` gives in SQL: ties share the
     lowest rank (checked against the definition: rank = 1 + how many are smaller)."""
