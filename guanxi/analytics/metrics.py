@@ -19,6 +19,7 @@ keep the same names as the documentation's headings.
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import statistics
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -67,7 +68,33 @@ def rfm_segment(r_score: int | None, f_score: int | None) -> str:
     """The segment of a customer with these scores ("" without purchases)."""
     if not r_score or not f_score:
         return ""
-    return RfmSegment(_SEGMENT_GRID[r_score][f_score - 1]).value
+    return _SEGMENT_GRID[r_score][f_score - 1]
+
+
+# The grid holds the segments' stored values (checked once here, not per customer).
+assert {v for row in _SEGMENT_GRID.values() for v in row} <= set(RfmSegment.values)  # noqa: S101
+
+# Enum members' values, looked up once: a refresh classifies 200,000 customers.
+_VIP, _MAJOR, _ORDINARY, _SMALL = (
+    ValueTier.VIP.value,
+    ValueTier.MAJOR.value,
+    ValueTier.ORDINARY.value,
+    ValueTier.SMALL.value,
+)
+_GOLD, _METEOR, _STREAM, _BURDEN = (
+    ValueQuadrant.GOLD.value,
+    ValueQuadrant.METEOR.value,
+    ValueQuadrant.STREAM.value,
+    ValueQuadrant.BURDEN.value,
+)
+_POTENTIAL, _DEVELOPMENT, _GROWTH, _MATURITY, _DECLINE, _TERMINATED = (
+    LifecycleStage.POTENTIAL.value,
+    LifecycleStage.DEVELOPMENT.value,
+    LifecycleStage.GROWTH.value,
+    LifecycleStage.MATURITY.value,
+    LifecycleStage.DECLINE.value,
+    LifecycleStage.TERMINATED.value,
+)
 
 
 # --- one customer's row ----------------------------------------------------------------
@@ -174,7 +201,13 @@ ORDER BY party.id
 
 def _day(value: Any) -> datetime.date | None:
     """A date from its number of days since 1970-01-01 (`facts.EpochDay`)."""
-    return None if value is None else datetime.date.fromordinal(facts.EPOCH_ORDINAL + int(value))
+    return None if value is None else _date_of(int(value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _date_of(day: int) -> datetime.date:
+    # Customers share a few hundred distinct purchase days: one date object each.
+    return datetime.date.fromordinal(facts.EPOCH_ORDINAL + day)
 
 
 def _money(value: Any) -> Decimal:
@@ -241,17 +274,26 @@ def fetch_rows(org_id: int) -> list[Row]:
 # --- 2. classification -----------------------------------------------------------------
 
 
-def value_tier(row: Row, config: AnalyticsSettings) -> str:
+def tier_cuts(config: AnalyticsSettings) -> tuple[tuple[Decimal, str], ...]:
+    return (
+        (Decimal(config.tier_vip_percent), _VIP),
+        (Decimal(config.tier_major_percent), _MAJOR),
+        (Decimal(config.tier_ordinary_percent), _ORDINARY),
+    )
+
+
+def value_tier(
+    row: Row,
+    config: AnalyticsSettings,
+    cuts: tuple[tuple[Decimal, str], ...] | None = None,
+) -> str:
     """VIP / major / ordinary / small by cumulative share (docs: "Value tiers")."""
     if not row.is_buyer:
         return ""
     if row.monetary <= 0:
-        return ValueTier.SMALL.value
-    cuts = (
-        (Decimal(config.tier_vip_percent), ValueTier.VIP),
-        (Decimal(config.tier_major_percent), ValueTier.MAJOR),
-        (Decimal(config.tier_ordinary_percent), ValueTier.ORDINARY),
-    )
+        return _SMALL
+    if cuts is None:
+        cuts = tier_cuts(config)
     if config.tier_method == AnalyticsSettings.TierMethod.CUSTOMER_SHARE:
         # Share of the buyers ranked before this one.
         before = Decimal((row.position or 1) - 1) * 100 / Decimal(max(row.buyers, 1))
@@ -260,8 +302,8 @@ def value_tier(row: Row, config: AnalyticsSettings) -> str:
         before = row.cum_before * 100 / total if total > 0 else Decimal(100)
     for cut, tier in cuts:
         if before < cut:
-            return tier.value
-    return ValueTier.SMALL.value
+            return tier
+    return _SMALL
 
 
 @dataclass(frozen=True)
@@ -293,12 +335,12 @@ def value_quadrant(row: Row, cuts: QuadrantCuts) -> str:
     high = row.average_order_value >= cuts.value
     repeat = row.frequency >= cuts.frequency
     if high and repeat:
-        return ValueQuadrant.GOLD.value
+        return _GOLD
     if high:
-        return ValueQuadrant.METEOR.value
+        return _METEOR
     if repeat:
-        return ValueQuadrant.STREAM.value
-    return ValueQuadrant.BURDEN.value
+        return _STREAM
+    return _BURDEN
 
 
 def purchase_rate_drop(row: Row) -> float | None:
@@ -316,22 +358,22 @@ def purchase_rate_drop(row: Row) -> float | None:
 def lifecycle_stage(row: Row, config: AnalyticsSettings, courted: bool) -> str:
     """Potential … terminated from the purchase history (docs: "Lifecycle stages")."""
     if not row.is_buyer:
-        return (LifecycleStage.DEVELOPMENT if courted else LifecycleStage.POTENTIAL).value
+        return _DEVELOPMENT if courted else _POTENTIAL
     recency = row.recency_days or 0
     if recency > config.terminated_days:
-        return LifecycleStage.TERMINATED.value
+        return _TERMINATED
     if recency > config.lapse_days or (
         row.purchase_rate_drop is not None and row.purchase_rate_drop >= config.decline_drop
     ):
-        return LifecycleStage.DECLINE.value
+        return _DECLINE
     if row.frequency == 1:
-        return LifecycleStage.DEVELOPMENT.value
+        return _DEVELOPMENT
     if (
         row.frequency >= config.maturity_purchases
         and (row.tenure_days or 0) >= config.maturity_days
     ):
-        return LifecycleStage.MATURITY.value
-    return LifecycleStage.GROWTH.value
+        return _MATURITY
+    return _GROWTH
 
 
 def churn_risk(row: Row, config: AnalyticsSettings) -> float | None:
@@ -352,6 +394,7 @@ def classify(
     rows: list[Row], config: AnalyticsSettings, as_of: datetime.date, courted: set[int]
 ) -> None:
     """Fill the derived figures of every row except the model's (before `apply_clv`)."""
+    cuts = tier_cuts(config)
     for row in rows:
         if row.is_buyer and row.last_purchase is not None and row.first_purchase is not None:
             row.recency_days = max((as_of - row.last_purchase).days, 0)
@@ -360,12 +403,12 @@ def classify(
                 CENT, rounding=ROUND_HALF_UP
             )
         row.rfm_segment = rfm_segment(row.r_score, row.f_score)
-        row.value_tier = value_tier(row, config)
+        row.value_tier = value_tier(row, config, cuts)
         row.purchase_rate_drop = purchase_rate_drop(row)
         row.lifecycle_stage = lifecycle_stage(row, config, row.party_id in courted)
-    cuts = quadrant_cuts(rows, config)
+    quadrants = quadrant_cuts(rows, config)
     for row in rows:
-        row.value_quadrant = value_quadrant(row, cuts)
+        row.value_quadrant = value_quadrant(row, quadrants)
 
 
 def finish(rows: Iterable[Row], config: AnalyticsSettings) -> None:
