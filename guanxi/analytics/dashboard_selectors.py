@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
@@ -260,18 +261,6 @@ def _q(value: Any) -> Decimal:
     return (value or ZERO).quantize(CENT)
 
 
-def revenue_totals(membership: MembershipLike, period: Period) -> tuple[Decimal, int]:
-    row = (
-        visible_sales_documents(membership)
-        .filter(date__gte=period.start, date__lt=period.end)
-        .aggregate(
-            revenue=Sum("signed_net"),
-            deliveries=Count("pk", filter=Q(kind="sales_delivery", reverses__isnull=True)),
-        )
-    )
-    return _q(row["revenue"]), row["deliveries"] or 0
-
-
 def trend(documents: QuerySet[Any], period: Period) -> tuple[list[TrendPoint], str]:
     """Revenue per day (periods up to 62 days) or per month, one grouped query; days or
     months without sales are filled with zero."""
@@ -301,49 +290,6 @@ def trend(documents: QuerySet[Any], period: Period) -> tuple[list[TrendPoint], s
     return points, unit
 
 
-def product_figures(
-    lines: QuerySet[Any], period: Period, limit: int = TOP
-) -> tuple[list[Ranked], Decimal]:
-    """The top products by revenue and the period's gross profit, from one grouped query
-    (every product sold in the period is one row; the top `limit` are kept)."""
-    rows = list(
-        lines.filter(document__date__gte=period.start, document__date__lt=period.end)
-        .order_by()
-        .values("product_id", "product__name")
-        .annotate(amount=Sum("signed_net"), quantity=Sum("signed_quantity"), gp=Sum("gross_profit"))
-    )
-    profit = _q(sum((row["gp"] or ZERO for row in rows), ZERO))
-    rows.sort(key=lambda row: (-(row["amount"] or ZERO), row["product_id"]))
-    top = [
-        Ranked(row["product_id"], row["product__name"], _q(row["amount"]), quantity=row["quantity"])
-        for row in rows[:limit]
-    ]
-    return top, profit
-
-
-def top_products(lines: QuerySet[Any], period: Period, limit: int = TOP) -> list[Ranked]:
-    return product_figures(lines, period, limit)[0]
-
-
-def top_people(documents: QuerySet[Any], period: Period, limit: int = TOP) -> list[Ranked]:
-    rows = (
-        documents.filter(date__gte=period.start, date__lt=period.end, owner__isnull=False)
-        .order_by()
-        .values("owner_id", "owner__display_name", "owner__username")
-        .annotate(amount=Sum("signed_net"), n=Count("pk"))
-        .order_by("-amount", "owner_id")[:limit]
-    )
-    return [
-        Ranked(
-            row["owner_id"],
-            row["owner__display_name"] or row["owner__username"],
-            _q(row["amount"]),
-            count=row["n"],
-        )
-        for row in rows
-    ]
-
-
 def _customer_purchases(membership: MembershipLike, period: Period) -> QuerySet[Any]:
     """Per visible customer: first and latest standing purchase up to the period's end."""
     return (
@@ -363,28 +309,6 @@ def lapse_cutoff(period: Period, today: datetime.date) -> datetime.date:
     """A customer whose latest purchase is before this day has lapsed by the period's end."""
     as_of = min(period.last_day, today)
     return as_of - datetime.timedelta(days=LAPSED_DAYS)
-
-
-def customer_counts(
-    membership: MembershipLike, period: Period, today: datetime.date
-) -> tuple[int, int, int]:
-    """(new, lapsed in the period, lapsed by the period's end): one statement, the three
-    conditional counts over the per-customer first and latest purchase."""
-    per_customer = _customer_purchases(membership, period)
-    cutoff = lapse_cutoff(period, today)
-    lapse_from = period.start - datetime.timedelta(days=LAPSED_DAYS)
-    inner, params = per_customer.query.sql_with_params()
-    first, last = (connection.ops.quote_name(name) for name in ("first", "last"))
-    sql = (
-        f"SELECT COALESCE(SUM(CASE WHEN t.{first} >= %s THEN 1 ELSE 0 END), 0),"  # noqa: S608
-        f" COALESCE(SUM(CASE WHEN t.{last} < %s AND t.{last} >= %s THEN 1 ELSE 0 END), 0),"
-        f" COALESCE(SUM(CASE WHEN t.{last} < %s THEN 1 ELSE 0 END), 0)"
-        f" FROM ({inner}) t"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [period.start, cutoff, lapse_from, cutoff, *params])
-        new, lapsed_in, lapsed_total = cursor.fetchone()
-    return int(new), int(lapsed_in), int(lapsed_total)
 
 
 def customer_segment(
@@ -493,86 +417,103 @@ def _day_after_start(day: datetime.date) -> datetime.datetime:
     )
 
 
-def customers_by_age(membership: MembershipLike, today: datetime.date) -> list[Bucket]:
-    """Customers per age band in two set-based statements (no per-customer subquery):
-    companies that bought, by their first purchase; everyone else (individuals by
-    birthday, companies that never bought by their creation day) with conditional counts.
-    """
-    parties = visible_parties(membership)
-    counts: dict[str, int] = {}
-    # 1. Companies that bought: first purchase per company, banded.
-    firsts = (
-        purchase_events()
-        .filter(
-            org_id=membership.org_id,
-            party_id__in=parties.filter(kind=Party.Kind.COMPANY).values("pk"),
-        )
+def customer_figures(
+    membership: MembershipLike, period: Period, today: datetime.date
+) -> tuple[int, int, int, list[Bucket]]:
+    """(new, lapsed in the period, lapsed by the period's end, age bands) in one statement.
+
+    The visible customers are joined (left) to one grouped pass over the purchase events
+    in customer order (the covering index on party): each customer's first purchase ever
+    and latest purchase before the period's end. Conditional counts then give the new and
+    lapsed customers and every age band at once; no per-customer subquery."""
+    ops = connection.ops
+    parties = (
+        visible_parties(membership)
         .order_by()
-        .values("party_id")
-        .annotate(first=Min("date"))
+        .values(p_id=F("pk"), p_kind=F("kind"), p_birthday=F("birthday"), p_created=F("created_at"))
     )
-    inner, params = firsts.query.sql_with_params()
-    first = connection.ops.quote_name("first")
-    cases, case_params = [], []
-    lower: datetime.date | None = None
-    for _key, _label, _lo, hi in COMPANY_BANDS:
-        bound = _years_ago(today, hi) if hi is not None else None
-        tests: list[str] = []
-        if bound is not None:
-            tests.append(f"t.{first} > %s")
-            case_params.append(bound)
-        if lower is not None:
-            tests.append(f"t.{first} <= %s")
-            case_params.append(lower)
-        lower = bound
-        cases.append(f"COALESCE(SUM(CASE WHEN {' AND '.join(tests)} THEN 1 ELSE 0 END), 0)")
-    sql = f"SELECT {', '.join(cases)} FROM ({inner}) t"  # noqa: S608 (fixed SQL, params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*case_params, *params])
-        row = cursor.fetchone()
-    for (key, *_rest), n in zip(COMPANY_BANDS, row, strict=True):
-        counts[key] = int(n or 0)
-    # 2. Individuals by birthday; companies that never bought by their creation day.
-    buyers = purchase_events().filter(org_id=membership.org_id).values("party_id")
-    person = Q(kind=Party.Kind.PERSON)
-    aggregates: dict[str, Any] = {UNKNOWN_BAND[0]: Count("pk", filter=person & Q(birthday=None))}
+    events = purchase_events().filter(org_id=membership.org_id)
+    if not (is_org_admin(membership) or membership.role.visibility == Visibility.ORG):
+        # A narrower view reads only its customers' events (the join would drop the rest).
+        events = events.filter(party_id__in=visible_parties(membership).values("pk"))
+    per_customer = (
+        events.order_by()
+        .values("party_id")
+        .annotate(first=Min("date"), last=Max("date", filter=Q(date__lt=period.end)))
+    )
+    outer_sql, outer_params = parties.query.sql_with_params()
+    inner_sql, inner_params = per_customer.query.sql_with_params()
+    first, last = (f"t.{ops.quote_name(name)}" for name in ("first", "last"))
+
+    def day(value: datetime.date) -> Any:
+        return ops.adapt_datefield_value(value)
+
+    cutoff = lapse_cutoff(period, today)
+    lapse_from = period.start - datetime.timedelta(days=LAPSED_DAYS)
+    keys: list[str] = ["new", "lapsed_in", "lapsed"]
+    cases = [
+        f"{first} >= %s AND {first} < %s",
+        f"{last} < %s AND {last} >= %s",
+        f"{last} < %s",
+    ]
+    params: list[Any] = [
+        day(period.start),
+        day(period.end),
+        day(cutoff),
+        day(lapse_from),
+        day(cutoff),
+    ]
+    person, company = Party.Kind.PERSON, Party.Kind.COMPANY
+    keys.append(UNKNOWN_BAND[0])
+    cases.append("p.p_kind = %s AND p.p_birthday IS NULL")
+    params.append(person)
     older: datetime.date | None = None
-    for key, _label, _lo, hi in PERSON_BANDS:
-        born = person & Q(birthday__isnull=False)
+    for key, _label, _lo, hi in PERSON_BANDS:  # born after today − hi years
+        tests = ["p.p_kind = %s", "p.p_birthday IS NOT NULL"]
+        params.append(person)
         if older is not None:
-            born &= Q(birthday__lte=older)
-        older = None
-        if hi is not None:
-            older = _years_ago(today, hi)
-            born &= Q(birthday__gt=older)
-        aggregates[key] = Count("pk", filter=born)
-    never: dict[str, Any] = {}
-    newer: datetime.datetime | None = None
+            tests.append("p.p_birthday <= %s")
+            params.append(day(older))
+        older = _years_ago(today, hi) if hi is not None else None
+        if older is not None:
+            tests.append("p.p_birthday > %s")
+            params.append(day(older))
+        keys.append(key)
+        cases.append(" AND ".join(tests))
+    # Companies: by their first purchase, or by their creation day when they never bought.
+    lower: datetime.date | None = None
     for key, _label, _lo, hi in COMPANY_BANDS:
-        made = Q()
-        if newer is not None:
-            made &= Q(created_at__lt=newer)
-        newer = None
-        if hi is not None:
-            newer = _day_after_start(_years_ago(today, hi))
-            made &= Q(created_at__gte=newer)
-        never[key] = Count("pk", filter=made) if made else Count("pk")
-    for key, n in parties.filter(person).aggregate(**aggregates).items():
-        counts[key] = n or 0
-    # The subquery once, in the WHERE clause.
-    companies = parties.filter(kind=Party.Kind.COMPANY).exclude(pk__in=buyers)
-    for key, n in companies.aggregate(**never).items():
-        counts[key] = counts.get(key, 0) + (n or 0)
+        bound = _years_ago(today, hi) if hi is not None else None
+        bought = [f"{first} IS NOT NULL"]
+        never = [f"{first} IS NULL"]
+        bought_params: list[Any] = []
+        never_params: list[Any] = []
+        if bound is not None:
+            bought.append(f"{first} > %s")
+            bought_params.append(day(bound))
+            never.append("p.p_created >= %s")
+            never_params.append(ops.adapt_datetimefield_value(_day_after_start(bound)))
+        if lower is not None:
+            bought.append(f"{first} <= %s")
+            bought_params.append(day(lower))
+            never.append("p.p_created < %s")
+            never_params.append(ops.adapt_datetimefield_value(_day_after_start(lower)))
+        lower = bound
+        keys.append(key)
+        cases.append(f"p.p_kind = %s AND (({' AND '.join(bought)}) OR ({' AND '.join(never)}))")
+        params += [company, *bought_params, *never_params]
+    sums = ", ".join(f"COALESCE(SUM(CASE WHEN {case} THEN 1 ELSE 0 END), 0)" for case in cases)
+    sql = (
+        f"SELECT {sums} FROM ({outer_sql}) p"  # noqa: S608 (fixed SQL, parameters)
+        f" LEFT JOIN ({inner_sql}) t ON t.{ops.quote_name('party_id')} = p.p_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *outer_params, *inner_params])
+        counts = dict(zip(keys, (int(n or 0) for n in cursor.fetchone()), strict=True))
     order = [key for key, *_rest in PERSON_BANDS] + [UNKNOWN_BAND[0]]
     order += [key for key, *_rest in COMPANY_BANDS]
-    return [Bucket(key, str(BAND_LABELS[key]), counts[key]) for key in order if counts.get(key)]
-
-
-def gross_profit(lines: QuerySet[Any], period: Period) -> Decimal:
-    row = lines.filter(document__date__gte=period.start, document__date__lt=period.end).aggregate(
-        gp=Sum("gross_profit")
-    )
-    return _q(row["gp"])
+    ages = [Bucket(key, str(BAND_LABELS[key]), counts[key]) for key in order if counts[key]]
+    return counts["new"], counts["lapsed_in"], counts["lapsed"], ages
 
 
 def team_attainment(membership: MembershipLike, today: datetime.date) -> list[Any]:
@@ -600,33 +541,201 @@ def team_attainment(membership: MembershipLike, today: datetime.date) -> list[An
     return result
 
 
+# --- the sales figures, computed once per posting ------------------------------------------
+
+CACHE_PREFIX = "guanxi:dashboard:sales:v1"
+CACHE_SECONDS = 24 * 3600
+
+
+@dataclass
+class SalesFigures:
+    """The figures read from sales documents and lines (ids and amounts, no names): the
+    part of the dashboard that is costly at scale and changes only when something is
+    posted. Cached under `sales_cache_key`."""
+
+    revenue: Decimal
+    deliveries: int
+    gross_profit: Decimal
+    days: dict[datetime.date, Decimal]  # signed net per document date
+    owners: list[tuple[int, Decimal, int]]  # (owner id, amount, documents), best first
+    products: list[tuple[int, Decimal, Decimal]]  # (product id, amount, quantity), best first
+
+
+def sales_figures(membership: MembershipLike, period: Period, limit: int = TOP) -> SalesFigures:
+    """Two grouped statements over the period's visible sales: documents by (date, owner)
+    give revenue, deliveries, gross profit (from the cost posting stored on the document),
+    the trend and the salespeople; lines by product give the product ranking."""
+    documents = visible_sales_documents(membership).filter(
+        date__gte=period.start, date__lt=period.end
+    )
+    rows = (
+        documents.order_by()
+        .values("date", "owner_id")
+        .annotate(
+            amount=Sum("signed_net"),
+            gp=Sum("gross_profit"),
+            n=Count("pk"),
+            deliveries=Count("pk", filter=Q(kind="sales_delivery", reverses__isnull=True)),
+        )
+    )
+    revenue, profit, deliveries = ZERO, ZERO, 0
+    days: dict[datetime.date, Decimal] = {}
+    owners: dict[int, list[Any]] = {}
+    for row in rows:
+        amount = row["amount"] or ZERO
+        revenue += amount
+        profit += row["gp"] or ZERO
+        deliveries += row["deliveries"] or 0
+        day = row["date"]
+        days[day] = days.get(day, ZERO) + amount
+        if row["owner_id"] is not None:
+            total = owners.setdefault(row["owner_id"], [ZERO, 0])
+            total[0] += amount
+            total[1] += row["n"]
+    ranked_owners = sorted(owners.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    products = (
+        visible_sales_lines(membership)
+        .filter(document__date__gte=period.start, document__date__lt=period.end)
+        .order_by()
+        .values("product_id")
+        .annotate(amount=Sum("signed_net"), quantity=Sum("signed_quantity"))
+    )
+    ranked_products = sorted(
+        ((r["product_id"], _q(r["amount"]), r["quantity"]) for r in products),
+        key=lambda row: (-row[1], row[0]),
+    )[:limit]
+    return SalesFigures(
+        revenue=_q(revenue),
+        deliveries=deliveries,
+        gross_profit=_q(profit),
+        days={day: _q(amount) for day, amount in days.items()},
+        owners=[(owner, _q(total[0]), total[1]) for owner, total in ranked_owners],
+        products=ranked_products,
+    )
+
+
+def posting_stamp(org_id: int) -> str:
+    """The organisation's latest posting time: every posting and every reversal sets
+    `posted_at` to now and posted documents are never edited, so a sales figure computed
+    under one stamp stays right until the stamp changes."""
+    from guanxi.stock.models import StockDocument
+
+    latest = StockDocument.objects.filter(org_id=org_id).aggregate(at=Max("posted_at"))["at"]
+    return latest.isoformat() if latest else "-"
+
+
+def _document_scope(membership: MembershipLike) -> str:
+    """Whose documents the member sees, as a cache-key part (matches visible_sales_*)."""
+    if not has_perm(membership, VIEW, DOC):
+        return "none"
+    if is_org_admin(membership) or membership.role.visibility == Visibility.ORG:
+        return "org"
+    if membership.role.visibility == Visibility.TEAM:
+        return "team-" + ".".join(str(i) for i in sorted(team_member_ids(membership)))
+    return f"own-{membership.user_id}"
+
+
+def sales_cache_key(membership: MembershipLike, period: Period) -> str:
+    return ":".join(
+        (
+            CACHE_PREFIX,
+            str(membership.org_id),
+            _document_scope(membership),
+            period.start.isoformat(),
+            period.end.isoformat(),
+            posting_stamp(membership.org_id),
+        )
+    )
+
+
+def cached_sales_figures(membership: MembershipLike, period: Period) -> SalesFigures:
+    """`sales_figures`, from the cache when nothing was posted since they were computed."""
+    key = sales_cache_key(membership, period)
+    figures = cache.get(key)
+    if figures is None:
+        figures = sales_figures(membership, period)
+        cache.set(key, figures, CACHE_SECONDS)
+    return figures
+
+
+def _trend_points(
+    days: dict[datetime.date, Decimal], period: Period
+) -> tuple[list[TrendPoint], str]:
+    unit = "day" if (period.end - period.start).days <= 62 else "month"
+    found: dict[datetime.date, Decimal] = {}
+    for day, amount in days.items():
+        bucket = day if unit == "day" else day.replace(day=1)
+        found[bucket] = found.get(bucket, ZERO) + amount
+    points = []
+    day = period.start if unit == "day" else period.start.replace(day=1)
+    while day < period.end:
+        points.append(TrendPoint(day, found.get(day, ZERO)))
+        if unit == "day":
+            day += datetime.timedelta(days=1)
+        else:
+            day = (day + datetime.timedelta(days=32)).replace(day=1)
+    return points, unit
+
+
+def _named(figures: SalesFigures, org_id: int) -> tuple[list[Ranked], list[Ranked]]:
+    """The ranked products and people with their current names (two small lookups)."""
+    from guanxi.accounts.models import User
+    from guanxi.catalog.models import Product
+
+    product_names = (
+        dict(
+            Product.all_objects.filter(
+                org_id=org_id, pk__in=[row[0] for row in figures.products]
+            ).values_list("pk", "name")
+        )
+        if figures.products
+        else {}
+    )
+    users = (
+        {
+            row["pk"]: row["display_name"] or row["username"]
+            for row in User.objects.filter(pk__in=[row[0] for row in figures.owners]).values(
+                "pk", "display_name", "username"
+            )
+        }
+        if figures.owners
+        else {}
+    )
+    products = [
+        Ranked(pk, product_names.get(pk, ""), amount, quantity=quantity)
+        for pk, amount, quantity in figures.products
+    ]
+    people = [Ranked(pk, users.get(pk, ""), amount, count=n) for pk, amount, n in figures.owners]
+    return products, people
+
+
 def dashboard(
     membership: MembershipLike, period: Period, *, today: datetime.date | None = None
 ) -> Dashboard:
-    """Every figure of the dashboard for the member: a fixed number of queries."""
+    """Every figure of the dashboard for the member: a fixed number of queries. The sales
+    figures come from the cache while nothing new is posted (see `cached_sales_figures`);
+    customer, pipeline and target figures are computed on every request."""
     today = today or timezone.localdate()
-    documents = visible_sales_documents(membership)
-    lines = visible_sales_lines(membership)
-    revenue, deliveries = revenue_totals(membership, period)
-    points, unit = trend(documents, period)
-    new, lapsed_in, lapsed_total = customer_counts(membership, period, today)
-    products, profit = product_figures(lines, period)
+    sales = cached_sales_figures(membership, period)
+    points, unit = _trend_points(sales.days, period)
+    products, people = _named(sales, membership.org_id)
+    new, lapsed_in, lapsed_total, ages = customer_figures(membership, period, today)
     return Dashboard(
         period=period,
         scope=scope_label(membership),
-        revenue=revenue,
-        deliveries=deliveries,
-        gross_profit=profit,
+        revenue=sales.revenue,
+        deliveries=sales.deliveries,
+        gross_profit=sales.gross_profit,
         trend=points,
         trend_unit=unit,
         products=products,
-        people=top_people(documents, period),
+        people=people,
         new_customers=new,
         lapsed_in_period=lapsed_in,
         lapsed_total=lapsed_total,
         pipeline=pipeline_by_stage(membership),
         regions=customers_by_region(membership),
-        ages=customers_by_age(membership, today),
+        ages=ages,
         attainment=team_attainment(membership, today),
     )
 

@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404
@@ -17,11 +18,19 @@ from django_scopes import scope
 from guanxi.analytics import dashboard_selectors as sel
 from tests.analytics.dashboard_data import JUNE, TODAY, build
 from tests.conftest import login
-from tests.finance.factories import post_stock
+from tests.finance.factories import post_stock, reverse_stock
 from tests.sales.pipeline_factories import make_customer
 
 pytestmark = pytest.mark.django_db
 D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The sales figures are cached (locmem in tests): every test starts cold.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -269,3 +278,110 @@ def test_targets_and_overview_link_the_person_page(client, biz):
     targets = client.get(reverse("sales:target_list"), {"year": 2026}).content.decode()
     assert person_url in targets
     assert person_url in client.get(reverse("sales:overview")).content.decode()
+
+
+# --- new customers at the period's edges -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "new"),
+    [
+        # A first bought on 10 January, C on 20 January; A again on 3 June.
+        ((2026, 1, 10), (2026, 1, 31), 2),  # A's first purchase on the first day counts
+        ((2026, 1, 11), (2026, 1, 31), 1),  # the day after: only C
+        ((2026, 1, 1), (2026, 1, 9), 0),  # the day before A's first purchase: nobody
+        ((2026, 1, 1), (2026, 1, 10), 1),  # A's first purchase on the last day counts
+        ((2026, 6, 3), (2026, 6, 30), 1),  # A buys again in June: only B is new
+    ],
+)
+def test_new_customers_at_the_period_edges(biz, first, last, new):
+    period = sel.resolve_period("custom", datetime.date(*first), datetime.date(*last), today=TODAY)
+    with scope(org=biz.org.pk):
+        data = sel.dashboard(biz.boss, period, today=TODAY)
+        segment = set(
+            sel.customer_segment(biz.boss, period, "new", TODAY).values_list("party_id", flat=True)
+        )
+    assert data.new_customers == new == len(segment)
+
+
+def test_lapsed_customers_follow_the_latest_purchase_before_the_period_end(biz):
+    # C (20 January) and D (10 March) are more than 90 days before 15 June; a purchase
+    # after the period's end does not save D, one inside the period saves C.
+    post_stock(biz.org, biz.customers["D"], 10, date=datetime.date(2026, 7, 2))
+    post_stock(biz.org, biz.customers["C"], 10, date=datetime.date(2026, 6, 12))
+    data = figures(biz.boss)
+    assert (data.new_customers, data.lapsed_in_period, data.lapsed_total) == (1, 1, 1)
+
+
+def test_companies_that_never_bought_are_banded_by_creation(biz):
+    with scope(org=biz.org.pk):
+        make_customer(biz.org, biz.sales.user, name="戊公司")
+    data = figures(biz.boss)
+    assert {b.key: b.count for b in data.ages} == {"p_35": 1, "c_u1": 4}
+
+
+# --- the cached sales figures ------------------------------------------------------------------
+
+
+def _queries(member):
+    with CaptureQueriesContext(connection) as ctx:
+        data = figures(member)
+    return data, len(ctx.captured_queries)
+
+
+def test_sales_figures_are_cached_until_the_next_posting(biz):
+    first, cold = _queries(biz.boss)
+    again, warm = _queries(biz.boss)
+    assert warm == cold - 2  # documents by day and owner, lines by product: from the cache
+    assert (again.revenue, again.gross_profit, again.products, again.people, again.trend) == (
+        first.revenue,
+        first.gross_profit,
+        first.products,
+        first.people,
+        first.trend,
+    )
+    # A posted delivery shows at once.
+    delivery = post_stock(
+        biz.org,
+        biz.customers["C"],
+        400,
+        date=datetime.date(2026, 6, 20),
+        product=biz.products["P1"],
+        owner=biz.sales.user,
+    )
+    data, count = _queries(biz.boss)
+    assert count == cold
+    assert (data.revenue, data.deliveries) == (D("3400.00"), 3)
+    assert data.trend[19].amount == D("400")
+    assert [(r.label, r.amount) for r in data.products] == [
+        ("水泵", D("2000")),
+        ("阀门", D("1400")),
+    ]
+    assert [(r.key, r.amount) for r in data.people][1] == (biz.sales.user_id, D("1400"))
+    # So does its reversal (the original becomes "reversed", the reversal is posted).
+    reverse_stock(delivery, date=datetime.date(2026, 6, 21))
+    data = figures(biz.boss)
+    assert data.revenue == D("3000.00")
+    assert (data.trend[19].amount, data.trend[20].amount) == (D("400"), D("-400"))
+
+
+def test_cached_figures_are_kept_apart_per_visibility(biz):
+    assert figures(biz.boss).revenue == D("3000.00")
+    assert figures(biz.sales).revenue == D("1000.00")
+    assert figures(biz.sales2).revenue == D("2000.00")
+    assert figures(biz.boss).revenue == D("3000.00")
+    with scope(org=biz.org.pk):
+        keys = {sel.sales_cache_key(m, june()) for m in (biz.boss, biz.sales, biz.sales2)}
+    assert len(keys) == 3
+
+
+def test_cached_figures_show_current_names(biz):
+    figures(biz.boss)
+    product = biz.products["P2"]
+    product.name = "潜水泵"
+    product.save()
+    biz.sales2.user.display_name = "新名字"
+    biz.sales2.user.save()
+    data = figures(biz.boss)
+    assert data.products[0].label == "潜水泵"
+    assert data.people[0].label == "新名字"
