@@ -45,6 +45,7 @@ from guanxi.sales.models import (
     PurchaseOrderLine,
     Quote,
     QuoteLine,
+    SalesTarget,
 )
 from guanxi.sales.pricing import LineAmounts, discounted_unit_price, document_totals, price_line
 
@@ -388,11 +389,60 @@ def seed_documents(ctx: DemoContext) -> None:
     _backdate(Order, orders)
 
     purchase_orders = _seed_purchase_orders(ctx, rng, products, days, weights, today, warehouse)
+    _fit_targets(org, today)
     ctx.log(
         f"{len(quotes)} quotes, {len(orders)} orders ({len(big)} big customers, "
         f"{len(lapsed)} lapsed), {purchase_orders} purchase orders "
         f"in {time.monotonic() - started:.1f} s"
     )
+
+
+def _fit_targets(org: Any, today: datetime.date) -> int:
+    """Set this year's demo targets from the history just seeded, as a sales manager would:
+    each salesperson's month is their average confirmed orders per month over the last
+    twelve months, times the month's season and a stretch of 5–25 %; a team's quarter is
+    the sum of its members' months. (Fixed amounts gave attainments of 1,000 %.)"""
+    from guanxi.accounts.models import Membership
+    from guanxi.sales.pipeline_selectors import monthly_order_totals
+
+    targets = list(SalesTarget.objects.filter(org=org, year=today.year).order_by("pk"))
+    people = [t for t in targets if t.user_id and t.period == "month"]
+    if not people:
+        return 0
+    this_month = today.replace(day=1)
+    year_ago = this_month.replace(year=this_month.year - 1)
+    totals = monthly_order_totals(org.pk, {t.user_id for t in people}, year_ago, this_month)
+    average: dict[int, Decimal] = defaultdict(Decimal)
+    for (user_id, _month), total in totals.items():
+        average[user_id] += total / 12
+    rng = random.Random(SEED + 1)  # noqa: S311 (demo data, not secrets)
+    monthly: dict[tuple[int, int], Decimal] = {}
+    for target in people:
+        season = Decimal("1.3") if target.number in (1, 11, 12) else Decimal("1")
+        stretch = Decimal(rng.randint(105, 125)) / 100
+        amount = (average[target.user_id] * season * stretch).quantize(Decimal("1000"))
+        target.amount = max(amount, Decimal("10000"))
+        monthly[(target.user_id, target.number)] = target.amount
+    members: dict[int, list[int]] = defaultdict(list)
+    for user_id, team_id in Membership.objects.filter(org=org, team__isnull=False).values_list(
+        "user_id", "team_id"
+    ):
+        members[team_id].append(user_id)
+    teams = [t for t in targets if t.team_id and t.period == "quarter"]
+    for target in teams:
+        months = range(3 * target.number - 2, 3 * target.number + 1)
+        amount = sum(
+            (
+                monthly.get((user, month), Decimal(0))
+                for user in members[target.team_id]
+                for month in months
+            ),
+            Decimal(0),
+        )
+        if amount > 0:
+            target.amount = amount
+    SalesTarget.objects.bulk_update([*people, *teams], ["amount"], batch_size=500)
+    return len(people) + len(teams)
 
 
 def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:

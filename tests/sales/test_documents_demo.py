@@ -114,3 +114,36 @@ def test_spring_festival_and_day_weights():
     spring = day_weight(datetime.date(2026, 4, 15), festivals)
     sunday = day_weight(datetime.date(2026, 4, 19), festivals)
     assert holiday < sunday < spring
+
+
+def test_targets_are_fitted_to_the_seeded_history(org, admin_member):
+    """This year's targets follow each salesperson's last twelve months of confirmed
+    orders (season × a 5–25 % stretch), so the demo's attainment reads like a real one."""
+    from guanxi.sales.models import SalesTarget
+    from guanxi.sales.pipeline_selectors import monthly_order_totals
+
+    ctx = _setup(org, admin_member)
+    today = timezone.localdate()
+    rep = ctx.users["sales1"]
+    with scope(org=org.pk):
+        march = SalesTarget.objects.create(
+            org=org, user=rep, period="month", year=today.year, number=3, amount=1
+        )
+        december = SalesTarget.objects.create(
+            org=org, user=rep, period="month", year=today.year, number=12, amount=1
+        )
+        seed_documents(ctx)
+        march.refresh_from_db()
+        december.refresh_from_db()
+    this_month = today.replace(day=1)
+    totals = monthly_order_totals(
+        org.pk, [rep.pk], this_month.replace(year=this_month.year - 1), this_month
+    )
+    average = sum(totals.values(), Decimal(0)) / 12
+    assert average > 0
+    assert average * Decimal("1.05") - 500 <= march.amount <= average * Decimal("1.25") + 500
+    assert (
+        average * Decimal("1.3") * Decimal("1.05") - 500
+        <= december.amount
+        <= average * Decimal("1.3") * Decimal("1.25") + 500
+    )
