@@ -177,17 +177,17 @@ def _generate(payload: dict) -> dict:
     province_case = " ".join(f"WHEN {i} THEN '{p}'" for i, p in enumerate(PROVINCES))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE parties_party SET owner_id = CASE id % 10 {owner_case} END, "  # noqa: S608
-            f"province = CASE id % {len(PROVINCES)} {province_case} END WHERE org_id = %s",
+            f"UPDATE parties_party SET owner_id = CASE id %% 10 {owner_case} END, "  # noqa: S608
+            f"province = CASE id %% {len(PROVINCES)} {province_case} END WHERE org_id = %s",
             [org_id],
         )
         cursor.execute(
             "UPDATE parties_party SET kind = 'person', birthday = %s "
-            "WHERE org_id = %s AND id % 50 = 0",
+            "WHERE org_id = %s AND id %% 50 = 0",
             ["1985-05-05", org_id],
         )
         cursor.execute(
-            f"UPDATE stock_stockdocument SET owner_id = CASE party_id % 10 {owner_case} END "  # noqa: S608
+            f"UPDATE stock_stockdocument SET owner_id = CASE party_id %% 10 {owner_case} END "  # noqa: S608
             "WHERE org_id = %s",
             [org_id],
         )
