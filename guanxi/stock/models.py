@@ -182,6 +182,8 @@ class StockDocument(BusinessModel):
             # Covers the per-customer sales aggregation of the analysis (RFM, revenue,
             # gross profit): read in party order from the index alone, no table rows.
             models.Index(fields=SALES_COVERING_FIELDS, name="stockdoc_party_sales"),
+            # The organisation's latest posting: the dashboard's cache key.
+            models.Index(fields=("org", "posted_at"), name="stockdoc_posted_at"),
         ]
 
     def __str__(self) -> str:
