@@ -575,7 +575,11 @@ def sales_figures(membership: MembershipLike, period: Period, limit: int = TOP) 
             amount=Sum("signed_net"),
             gp=Sum("gross_profit"),
             n=Count("pk"),
-            deliveries=Count("pk", filter=Q(kind="sales_delivery", reverses__isnull=True)),
+            # Purchases (facts.purchase_events): a reversed delivery and its reversal
+            # count neither.
+            deliveries=Count(
+                "pk", filter=Q(kind="sales_delivery", status="posted", reverses__isnull=True)
+            ),
         )
     )
     revenue, profit, deliveries = ZERO, ZERO, 0

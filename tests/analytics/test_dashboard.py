@@ -362,6 +362,7 @@ def test_sales_figures_are_cached_until_the_next_posting(biz):
     reverse_stock(delivery, date=datetime.date(2026, 6, 21))
     data = figures(biz.boss)
     assert data.revenue == D("3000.00")
+    assert data.deliveries == 2  # the reversed delivery is no longer a sale
     assert (data.trend[19].amount, data.trend[20].amount) == (D("400"), D("-400"))
 
 
